@@ -1,0 +1,83 @@
+/**
+ * Every pinned version in the project: container images, Helm charts and upstream manifests.
+ * No image tag or chart version appears anywhere else; bump here, in one reviewed change.
+ */
+
+/** A Helm chart pinned to an exact version. */
+export interface ChartPin {
+    /** Chart name in its repository, or a full `oci://` reference. */
+    readonly chart: string;
+    /** Exact chart version. */
+    readonly version: string;
+    /** Classic Helm repository URL; empty for OCI charts. */
+    readonly repo: string;
+    /** The application version the chart ships (documentation only). */
+    readonly appVersion: string;
+}
+
+/** Operator charts installed by the platform layer. */
+export const charts = {
+    /** CloudNativePG operator 1.30.0. */
+    cloudnativePg: {
+        chart: "cloudnative-pg",
+        version: "0.29.0",
+        repo: "https://cloudnative-pg.github.io/charts",
+        appVersion: "1.30.0",
+    },
+    /** cert-manager, required by the Barman Cloud plugin for its mTLS certificates. */
+    certManager: {
+        chart: "cert-manager",
+        version: "v1.19.1",
+        repo: "https://charts.jetstack.io",
+        appVersion: "v1.19.1",
+    },
+    /** Strimzi Kafka operator 1.2.0 (serves only kafka.strimzi.io/v1). */
+    strimzi: {
+        chart: "oci://quay.io/strimzi-helm/strimzi-kafka-operator",
+        version: "1.2.0",
+        repo: "",
+        appVersion: "1.2.0",
+    },
+    /** MinIO operator 7.1.1 (Tenant minio.min.io/v2). */
+    minioOperator: {
+        chart: "operator",
+        version: "7.1.1",
+        repo: "https://operator.min.io",
+        appVersion: "v7.1.1",
+    },
+    /** kube-prometheus-stack 88.2.0 = prometheus-operator v0.93.0 with Prometheus and Alertmanager. */
+    kubePrometheusStack: {
+        chart: "kube-prometheus-stack",
+        version: "88.2.0",
+        repo: "https://prometheus-community.github.io/helm-charts",
+        appVersion: "v0.93.0",
+    },
+} as const satisfies Record<string, ChartPin>;
+
+/** Upstream release manifests applied as-is (no Helm chart exists for the pinned release). */
+export const manifests = {
+    /** CloudNativePG Barman Cloud plugin v0.14.0 (ObjectStore barmancloud.cnpg.io/v1). */
+    barmanCloudPlugin: {
+        version: "v0.14.0",
+        url: "https://github.com/cloudnative-pg/plugin-barman-cloud/releases/download/v0.14.0/manifest.yaml",
+    },
+} as const;
+
+/** Container images used directly by this program's own workloads. */
+export const images = {
+    /** PostgreSQL 17 operand image for CloudNativePG (standard flavour, Debian bookworm). */
+    postgres: "ghcr.io/cloudnative-pg/postgresql:17.6-standard-bookworm",
+    /** Redis 7.4 (BSD-3 up to 7.4). */
+    redis: "docker.io/library/redis:7.4.6-alpine",
+    /** Valkey 8.1, the BSD-licensed Redis fork, selectable with `redisEngine: valkey`. */
+    valkey: "docker.io/valkey/valkey:8.1.4-alpine",
+    /** Prometheus exporter sidecar for Redis/Valkey. */
+    redisExporter: "docker.io/oliver006/redis_exporter:v1.80.0",
+    /** MinIO server for the Tenant. */
+    minio: "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
+    /** MinIO client used by the bucket/replication Job. */
+    minioClient: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
+} as const;
+
+/** Kafka version run by Strimzi 1.2 (must be one the operator supports). */
+export const kafkaVersion = "4.1.0";

@@ -1,0 +1,245 @@
+/**
+ * Runs the Pulumi program for one stack under Pulumi's runtime mocks and records every registered
+ * resource (type, name, parent, inputs, options) and the stack outputs. Used by `npm run plan` and by the
+ * tests; the program itself knows nothing about it.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+
+/** The repository root. */
+export const ROOT = path.resolve(__dirname, "..");
+/** The Pulumi project name (also the config namespace). */
+export const PROJECT = "geo-data";
+
+/** Marker object Pulumi uses for secret values in serialized properties. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VAL = "1b47061264138c4ac30d75fd1eb44270";
+/** What a secret value is replaced with in everything written to disk. */
+export const REDACTED = "[secret]";
+
+/** Resource options the engine would record, as names of the resources they point to. */
+export interface RecordedOptions {
+    protect?: boolean;
+    retainOnDelete?: boolean;
+    deleteBeforeReplace?: boolean;
+    ignoreChanges?: string[];
+    dependsOn?: string[];
+    provider?: string;
+}
+
+/** One registered resource. */
+export interface RecordedResource {
+    /** Type token, e.g. `kubernetes:postgresql.cnpg.io/v1:Cluster`. */
+    type: string;
+    /** Pulumi resource name (logical name). */
+    name: string;
+    /** `type::name` of the parent resource, if any. */
+    parent?: string;
+    /** Custom (provider-managed) resource, as opposed to a component. */
+    custom: boolean;
+    /** Inputs as the engine receives them; secret values are `{[SECRET_SIG]: ..., value}` wrappers. */
+    inputs: Record<string, any>;
+    options: RecordedOptions;
+}
+
+/** A stack output value with its secretness. */
+export interface StackOutputs {
+    outputs: Record<string, unknown>;
+    secretOutputNames: string[];
+}
+
+/** What `renderStack` returns. */
+export interface RenderResult extends StackOutputs {
+    stack: string;
+    resources: RecordedResource[];
+}
+
+/** Arguments of renderStack. */
+export interface RenderOptions {
+    /** Stack name (us-east, us-west). */
+    stack: string;
+    /** Full config map `namespace:key` → string value, as the CLI passes it to the program. */
+    config: Record<string, string>;
+    /** Config keys that are secrets (`geo-data:kubeconfig`). */
+    secretKeys?: string[];
+    /** Outputs to serve for `StackReference`s, by referenced stack name. */
+    stackReferences?: Record<string, StackOutputs>;
+    /** Program entry (defaults to the repo's index.ts). */
+    program?: string;
+}
+
+/** True for Pulumi's serialized secret wrapper. */
+export function isSecretWrapper(v: unknown): v is { value: unknown } {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_VAL;
+}
+
+/** Deep copy with every secret wrapper replaced by `replace(value)`. */
+export function mapSecrets(v: unknown, replace: (value: unknown) => unknown): any {
+    if (isSecretWrapper(v)) return replace(v.value);
+    if (Array.isArray(v)) return v.map((x) => mapSecrets(x, replace));
+    if (v && typeof v === "object") {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapSecrets(x, replace)]));
+    }
+    return v;
+}
+
+/** Deep copy with every secret wrapper replaced by REDACTED. */
+export function redact(v: unknown): any {
+    return mapSecrets(v, () => REDACTED);
+}
+
+/** Deep copy with every secret wrapper replaced by its plain value (what policies see from the engine). */
+export function unwrapSecrets(v: unknown): any {
+    return mapSecrets(v, (x) => unwrapSecrets(x));
+}
+
+const FAKE_ACCOUNT = "123456789012";
+
+/** A deterministic fake value derived from a name (stable across runs, so plans diff cleanly). */
+function fakeHex(seed: string, len: number): string {
+    let h = 2166136261;
+    let out = "";
+    while (out.length < len) {
+        for (const ch of seed + out.length) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+        out += h.toString(16).padStart(8, "0");
+    }
+    return out.slice(0, len);
+}
+
+/** Computed state a provider would return for a resource, for the kinds the program reads back. */
+function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+    const region = inputs.region ?? "us-east-1";
+    const [pkg, mod] = type.split(":");
+    if (pkg === "random") {
+        const length = Number(inputs.length ?? 32);
+        return { result: `mock${fakeHex(name, Math.max(length - 4, 1))}`.slice(0, length) };
+    }
+    if (pkg === "aws") {
+        const service = mod.split("/")[0];
+        const resourceName = inputs.bucket ?? inputs.name ?? name;
+        return {
+            arn: `arn:aws:${service}:${service === "s3" || service === "iam" ? "" : region}:${service === "s3" ? "" : FAKE_ACCOUNT}:${resourceName}`,
+            ...(service === "s3" ? { bucket: resourceName, bucketRegionalDomainName: `${resourceName}.s3.${region}.amazonaws.com` } : {}),
+            ...(service === "kms" ? { keyId: fakeHex(name, 32) } : {}),
+        };
+    }
+    return {};
+}
+
+/** Clears the program's own modules (not node_modules, not tools/) so the next stack loads them afresh. */
+function clearProgramModules(): void {
+    for (const file of Object.keys(require.cache)) {
+        if (!file.startsWith(ROOT + path.sep)) continue;
+        const rel = path.relative(ROOT, file);
+        if (rel.startsWith("node_modules") || rel.startsWith("tools" + path.sep)) continue;
+        delete require.cache[file];
+    }
+}
+
+/** The name a resource is recorded under: `type::name`. */
+export function resourceKey(r: { type: string; name: string }): string {
+    return `${r.type}::${r.name}`;
+}
+
+/**
+ * Renders one stack under mocks. Resolves with every registered resource and the stack outputs; rejects
+ * with the program's error (for example a ConfigError) when it fails.
+ */
+export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
+    const program = opts.program ?? path.join(ROOT, "index.ts");
+    const records: RecordedResource[] = [];
+    const byKey = new Map<string, RecordedResource>();
+    const keyOf = new WeakMap<pulumi.Resource, string>();
+    const stackKey = `pulumi:pulumi:Stack::${PROJECT}-${opts.stack}`;
+
+    clearProgramModules();
+    pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                const inputs = args.inputs ?? {};
+                if (args.type === "pulumi:pulumi:StackReference") {
+                    const ref = opts.stackReferences?.[inputs.name ?? args.name];
+                    if (!ref) throw new Error(`renderStack: no outputs supplied for StackReference ${inputs.name ?? args.name}`);
+                    return { id: args.name, state: { name: inputs.name ?? args.name, ...ref } };
+                }
+                const key = resourceKey(args);
+                const rec = byKey.get(key);
+                if (rec) {
+                    rec.inputs = inputs;
+                    rec.custom = args.custom ?? true;
+                }
+                return { id: `${args.name}-id`, state: { ...inputs, ...computedState(args.type, args.name, inputs) } };
+            },
+            call(args: pulumi.runtime.MockCallArgs) {
+                switch (args.token) {
+                    case "aws:index/getCallerIdentity:getCallerIdentity":
+                        return { accountId: FAKE_ACCOUNT, arn: `arn:aws:iam::${FAKE_ACCOUNT}:user/plan`, userId: "plan" };
+                    case "aws:index/getPartition:getPartition":
+                        return { partition: "aws", dnsSuffix: "amazonaws.com" };
+                    default:
+                        throw new Error(`renderStack: unmocked call ${args.token}`);
+                }
+            },
+        },
+        PROJECT,
+        opts.stack,
+        false,
+    );
+
+    const record = (args: pulumi.ResourceTransformationArgs): undefined => {
+        const o = args.opts as pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
+        const key = resourceKey(args);
+        keyOf.set(args.resource, key);
+        const deps = o.dependsOn === undefined ? [] : Array.isArray(o.dependsOn) ? o.dependsOn : [o.dependsOn];
+        const options: RecordedOptions = {};
+        if (o.protect !== undefined) options.protect = o.protect;
+        if (o.retainOnDelete !== undefined) options.retainOnDelete = o.retainOnDelete;
+        if (o.deleteBeforeReplace !== undefined) options.deleteBeforeReplace = o.deleteBeforeReplace;
+        if (o.ignoreChanges?.length) options.ignoreChanges = [...o.ignoreChanges];
+        const depKeys = deps
+            .filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d))
+            .map((d) => keyOf.get(d) ?? "<unknown>");
+        if (depKeys.length) options.dependsOn = depKeys;
+        if (o.provider && pulumi.Resource.isInstance(o.provider)) options.provider = keyOf.get(o.provider);
+        const rec: RecordedResource = {
+            type: args.type,
+            name: args.name,
+            // Resources without a recorded parent hang off the root stack resource, as in the engine.
+            parent: (o.parent && keyOf.get(o.parent)) || stackKey,
+            custom: true,
+            inputs: {},
+            options,
+        };
+        if (byKey.has(key)) throw new Error(`renderStack: duplicate resource ${key}`);
+        byKey.set(key, rec);
+        records.push(rec);
+        return undefined;
+    };
+
+    let exported: Record<string, unknown> = {};
+    let failure: unknown;
+    await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation(record);
+        try {
+            // The program is `export = async () => outputs` (or a plain module of exports).
+            const mod = require(program);
+            exported = { ...(typeof mod === "function" ? await mod() : mod) };
+        } catch (err) {
+            // Rethrown below, outside the stack resource, so it is not also an unhandled rejection.
+            failure = err;
+        }
+        return exported;
+    });
+    await pulumi.runtime.disconnect();
+    if (failure !== undefined) throw failure;
+
+    const outputs: Record<string, unknown> = {};
+    const secretOutputNames: string[] = [];
+    for (const [k, v] of Object.entries(exported)) {
+        const out = pulumi.output(v) as any;
+        outputs[k] = await out.promise();
+        if (await out.isSecret) secretOutputNames.push(k);
+    }
+    return { stack: opts.stack, resources: records, outputs, secretOutputNames };
+}

@@ -1,0 +1,168 @@
+/**
+ * `npm run plan [-- --stack us-west] [--config key=value ...] [--out dir]`
+ *
+ * Renders the stacks offline under Pulumi's runtime mocks — the same program `pulumi up` runs — and writes
+ * out/<stack>/manifests.yaml, resources.json and outputs.json; then validates every Kubernetes object
+ * against the pinned CRD schemas and runs the policy pack. Exit status 1 on invalid config, a schema error
+ * or a mandatory policy violation.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { policies } from "../policies/policies";
+import { RecordedResource, ROOT, RenderResult, StackOutputs, redact, renderStack } from "./harness";
+import { manifestObjects, toYaml } from "./manifests";
+import { Violation, formatViolation, runPolicies } from "./policy-runner";
+import { SchemaIssue, validateManifests } from "./schema";
+import { loadStackConfig, stackNames } from "./stack-config";
+
+/** Parsed command line of plan. */
+export interface PlanArgs {
+    /** Stacks to write (default: all). Stacks they reference are rendered first in memory. */
+    stacks: string[];
+    /** `key=value` config overrides applied to every stack; `stack/key=value` to one stack. */
+    overrides: Record<string, string>;
+    /** Output directory. */
+    out: string;
+}
+
+/** The result of planning one stack. */
+export interface StackPlan {
+    render: RenderResult;
+    objects: Record<string, any>[];
+    schemaIssues: SchemaIssue[];
+    violations: Violation[];
+    written: boolean;
+}
+
+/** Parses plan's arguments; throws on unknown flags. */
+export function parsePlanArgs(argv: string[]): PlanArgs {
+    const args: PlanArgs = { stacks: [], overrides: {}, out: path.join(ROOT, "out") };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const next = () => {
+            const v = argv[++i];
+            if (v === undefined) throw new Error(`${a} needs a value`);
+            return v;
+        };
+        if (a === "--stack") args.stacks.push(next());
+        else if (a === "--out") args.out = path.resolve(next());
+        else if (a === "--config") {
+            const kv = next();
+            const eq = kv.indexOf("=");
+            if (eq <= 0) throw new Error(`--config expects key=value, got "${kv}"`);
+            args.overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
+        } else throw new Error(`unknown argument "${a}" (expected --stack NAME, --config key=value, --out DIR)`);
+    }
+    return args;
+}
+
+/** The overrides that apply to `stack`: unprefixed ones, then `stack/key` ones. */
+export function overridesFor(stack: string, overrides: Record<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(overrides)) if (!k.includes("/")) out[k] = v;
+    for (const [k, v] of Object.entries(overrides)) if (k.startsWith(`${stack}/`)) out[k.slice(stack.length + 1)] = v;
+    return out;
+}
+
+/** The stack a `primaryStack` reference (`org/project/stack`) points at. */
+function referencedStack(config: Record<string, string>): string | undefined {
+    const ref = config["geo-data:primaryStack"];
+    return ref ? ref.split("/").pop() : undefined;
+}
+
+/** Renders, validates and checks the requested stacks (and, in memory, the stacks they reference). */
+export async function plan(args: PlanArgs): Promise<StackPlan[]> {
+    const all = stackNames();
+    const wanted = args.stacks.length ? args.stacks : all;
+    for (const s of wanted) if (!all.includes(s)) throw new Error(`unknown stack "${s}" (stacks: ${all.join(", ")})`);
+    const configs = new Map(all.map((s) => [s, loadStackConfig(s, overridesFor(s, args.overrides))]));
+    const rendered = new Map<string, StackPlan>();
+
+    const renderOne = async (stack: string, chain: string[] = []): Promise<StackPlan> => {
+        const done = rendered.get(stack);
+        if (done) return done;
+        if (chain.includes(stack)) throw new Error(`stack references form a cycle: ${[...chain, stack].join(" -> ")}`);
+        const { config, secretKeys } = configs.get(stack)!;
+        const stackReferences: Record<string, StackOutputs> = {};
+        const ref = referencedStack(config);
+        if (ref) {
+            if (!configs.has(ref)) throw new Error(`${stack}: geo-data:primaryStack points at "${ref}", which has no Pulumi.${ref}.yaml`);
+            const peer = await renderOne(ref, [...chain, stack]);
+            stackReferences[config["geo-data:primaryStack"]] = { outputs: peer.render.outputs, secretOutputNames: peer.render.secretOutputNames };
+        }
+        const render = await renderStack({ stack, config, secretKeys, stackReferences });
+        const objects = manifestObjects(render.resources);
+        const result: StackPlan = {
+            render,
+            objects,
+            schemaIssues: validateManifests(objects),
+            violations: await runPolicies(policies, render.resources, { stack }),
+            written: false,
+        };
+        rendered.set(stack, result);
+        return result;
+    };
+
+    const plans: StackPlan[] = [];
+    for (const stack of wanted) {
+        const p = await renderOne(stack);
+        write(args.out, p);
+        plans.push(p);
+    }
+    return plans;
+}
+
+function write(outDir: string, p: StackPlan): void {
+    const dir = path.join(outDir, p.render.stack);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "manifests.yaml"), toYaml(p.objects));
+    fs.writeFileSync(path.join(dir, "resources.json"), JSON.stringify(redact(p.render.resources), null, 2) + "\n");
+    const outputs = Object.fromEntries(
+        Object.entries(p.render.outputs).map(([k, v]) => [k, p.render.secretOutputNames.includes(k) ? "[secret]" : redact(v)]),
+    );
+    fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
+    p.written = true;
+}
+
+/** Resource counts by kind, most first: "Namespace 9, Chart 5". */
+export function countByKind(resources: RecordedResource[]): string {
+    const counts = new Map<string, number>();
+    for (const r of resources) {
+        const kind = r.type.slice(r.type.lastIndexOf(":") + 1);
+        counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
+    return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, n]) => `${k} ${n}`).join(", ");
+}
+
+/** Prints the per-stack summary; returns the process exit status. */
+export function summarize(plans: StackPlan[], log: (line: string) => void = console.log): number {
+    let failed = false;
+    for (const p of plans) {
+        const o = p.render.outputs as Record<string, unknown>;
+        const mandatory = p.violations.filter((v) => v.enforcementLevel === "mandatory");
+        log(`${p.render.stack}: ${o.awsRegion} role=${o.role} primaryRegion=${o.primaryRegion}`);
+        log(`  resources: ${p.render.resources.length} (${countByKind(p.render.resources)})`);
+        log(`  kubernetes objects: ${p.objects.length}; schema: ${p.schemaIssues.length} error(s)`);
+        for (const s of p.schemaIssues) log(`    schema ${s.apiVersion}/${s.kind} ${s.name}: ${s.path} ${s.message}`);
+        log(`  policies: ${mandatory.length} mandatory, ${p.violations.length - mandatory.length} advisory violation(s)`);
+        for (const v of p.violations) log(`    ${formatViolation(v)}`);
+        if (p.written) log(`  wrote out/${p.render.stack}/{manifests.yaml,resources.json,outputs.json}`);
+        if (p.schemaIssues.length || mandatory.length) failed = true;
+    }
+    return failed ? 1 : 0;
+}
+
+async function main(): Promise<void> {
+    const started = Date.now();
+    try {
+        const plans = await plan(parsePlanArgs(process.argv.slice(2)));
+        const status = summarize(plans);
+        console.log(`plan ${status === 0 ? "ok" : "FAILED"} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        process.exitCode = status;
+    } catch (err) {
+        console.error(`error: ${(err as Error).message}`);
+        process.exitCode = 1;
+    }
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,147 @@
+/**
+ * Evaluates the project's policy pack offline on recorded resources, the way the Pulumi engine would:
+ * resource policies on each resource, stack policies on the whole set, config defaults from each policy's
+ * configSchema. The pack itself (policies/index.ts) is unchanged; this only calls its policies.
+ */
+import type {
+    EnforcementLevel,
+    Policies,
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+} from "@pulumi/policy";
+import { PROJECT, RecordedResource, resourceKey, unwrapSecrets } from "./harness";
+
+/** One violation, as the CLI would report it. */
+export interface Violation {
+    enforcementLevel: EnforcementLevel;
+    policyName: string;
+    type: string;
+    name: string;
+    urn: string;
+    message: string;
+}
+
+class NotApplicable extends Error {}
+
+/** The URN the engine would give a resource: parent types chained with `$`. */
+export function urnOf(r: RecordedResource, byKey: Map<string, RecordedResource>, stack: string): string {
+    const types: string[] = [r.type];
+    let p = r.parent ? byKey.get(r.parent) : undefined;
+    while (p) {
+        types.unshift(p.type);
+        p = p.parent ? byKey.get(p.parent) : undefined;
+    }
+    return `urn:pulumi:${stack}::${PROJECT}::${types.join("$")}::${r.name}`;
+}
+
+function configFor(policy: ResourceValidationPolicy | StackValidationPolicy, overrides: Record<string, any>) {
+    const defaults: Record<string, unknown> = {};
+    for (const [k, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
+        if ((schema as { default?: unknown }).default !== undefined) defaults[k] = (schema as { default?: unknown }).default;
+    }
+    return { ...defaults, ...(overrides[policy.name] ?? {}) };
+}
+
+const isTypeOf = (type: string) => (cls: any) => cls?.__pulumiType === type;
+const notApplicable = (reason?: string): never => {
+    throw new NotApplicable(reason);
+};
+
+/** What runPolicies needs to know about the run. */
+export interface PolicyRunOptions {
+    /** Stack name, for URNs. */
+    stack: string;
+    /** Per-policy config overrides (as in a policy pack config file). */
+    config?: Record<string, Record<string, unknown>>;
+}
+
+/** Runs every enabled policy over the resources; returns the violations (advisory and mandatory). */
+export async function runPolicies(
+    policies: Policies,
+    resources: RecordedResource[],
+    opts: PolicyRunOptions,
+): Promise<Violation[]> {
+    const byKey = new Map(resources.map((r) => [resourceKey(r), r]));
+    const violations: Violation[] = [];
+    const policyResources = new Map<string, PolicyResource>();
+    for (const r of resources) {
+        const urn = urnOf(r, byKey, opts.stack);
+        policyResources.set(resourceKey(r), {
+            type: r.type,
+            name: r.name,
+            urn,
+            props: unwrapSecrets(r.inputs),
+            opts: {
+                protect: r.options.protect ?? false,
+                ignoreChanges: r.options.ignoreChanges ?? [],
+                deleteBeforeReplace: r.options.deleteBeforeReplace,
+                aliases: [],
+                customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+                additionalSecretOutputs: [],
+                parent: r.parent ? urnOf(byKey.get(r.parent) ?? { type: "pulumi:pulumi:Stack", name: r.parent, custom: false, inputs: {}, options: {} }, byKey, opts.stack) : undefined,
+            },
+            dependencies: [],
+            propertyDependencies: {},
+            isType: isTypeOf(r.type),
+            asType: ((cls: any) => (isTypeOf(r.type)(cls) ? unwrapSecrets(r.inputs) : undefined)) as PolicyResource["asType"],
+        });
+    }
+    for (const [key, pr] of policyResources) {
+        const r = byKey.get(key)!;
+        if (r.parent && policyResources.has(r.parent)) pr.parent = policyResources.get(r.parent);
+        pr.dependencies = (r.options.dependsOn ?? []).map((d) => policyResources.get(d)).filter((d): d is PolicyResource => !!d);
+    }
+
+    for (const policy of policies) {
+        const level: EnforcementLevel = (opts.config?.[policy.name]?.enforcementLevel as EnforcementLevel) ?? policy.enforcementLevel ?? "advisory";
+        if (level === "disabled") continue;
+        const cfg = configFor(policy, opts.config ?? {});
+        const report = (target: { type: string; name: string; urn: string }) => (message: string, urn?: string) => {
+            const hit = urn ? [...policyResources.values()].find((p) => p.urn === urn) ?? target : target;
+            violations.push({ enforcementLevel: level, policyName: policy.name, type: hit.type, name: hit.name, urn: hit.urn, message });
+        };
+        if ("validateResource" in policy && policy.validateResource) {
+            const fns = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+            for (const pr of policyResources.values()) {
+                const args: ResourceValidationArgs = {
+                    type: pr.type,
+                    props: pr.props,
+                    urn: pr.urn,
+                    name: pr.name,
+                    opts: pr.opts,
+                    stackTags: new Map(),
+                    isType: pr.isType,
+                    asType: pr.asType,
+                    getConfig: <T extends object>() => cfg as T,
+                    notApplicable,
+                };
+                for (const fn of fns) {
+                    try {
+                        await fn(args, report(pr));
+                    } catch (err) {
+                        if (!(err instanceof NotApplicable)) throw err;
+                    }
+                }
+            }
+        }
+        if ("validateStack" in policy && policy.validateStack) {
+            const target = { type: "pulumi:pulumi:Stack", name: `${PROJECT}-${opts.stack}`, urn: `urn:pulumi:${opts.stack}::${PROJECT}::pulumi:pulumi:Stack::${PROJECT}-${opts.stack}` };
+            try {
+                await policy.validateStack(
+                    { resources: [...policyResources.values()], stackTags: new Map(), getConfig: <T extends object>() => cfg as T, notApplicable },
+                    report(target),
+                );
+            } catch (err) {
+                if (!(err instanceof NotApplicable)) throw err;
+            }
+        }
+    }
+    return violations;
+}
+
+/** The CLI line of a violation: `<enforcement> <policy-name> <type> <name>: <message>`. */
+export function formatViolation(v: Violation): string {
+    return `${v.enforcementLevel} ${v.policyName} ${v.type} ${v.name}: ${v.message}`;
+}
