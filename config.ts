@@ -103,9 +103,18 @@ export type RawConfig = Readonly<Record<string, string>>;
 
 /** Reads keys from raw config, applying CONFIG_SCHEMA defaults, and remembers which keys it read. */
 class Reader {
+    private readonly read = new Set<string>();
+
     constructor(private readonly raw: RawConfig) {}
 
+    /** Throws when a declared key was never read: a key in CONFIG_SCHEMA that the program ignores is a bug. */
+    assertAllRead(): void {
+        const unread = Object.keys(CONFIG_SCHEMA).filter((k) => !this.read.has(k));
+        if (unread.length) throw new Error(`config.ts: declared but never read: ${unread.join(", ")}`);
+    }
+
     private value(key: keyof typeof CONFIG_SCHEMA): string | undefined {
+        this.read.add(key);
         const v = this.raw[`${PROJECT}:${key}`];
         return v === undefined ? undefined : v;
     }
@@ -191,7 +200,7 @@ export function parseRegionConfig(raw: RawConfig, stack: string): RegionConfig {
     const kubeContext = r.str("kubeContext");
     const kubeconfigRaw = r.str("kubeconfig");
     const prefix = r.str("namespacePrefix", dnsLabel, (v) => (v.length > 40 ? "expected at most 40 characters" : undefined));
-    return Object.freeze({
+    const config: RegionConfig = Object.freeze({
         stack,
         region,
         peerRegion,
@@ -209,6 +218,8 @@ export function parseRegionConfig(raw: RawConfig, stack: string): RegionConfig {
         protect: r.bool("protect"),
         storageClass: r.str("storageClass", dnsName),
     });
+    r.assertAllRead();
+    return config;
 }
 
 /** Reads this stack's Pulumi config and returns the validated RegionConfig (throws ConfigError). */

@@ -158,16 +158,15 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const inputs = args.inputs ?? {};
+                const rec = byKey.get(resourceKey(args));
+                if (rec) {
+                    rec.inputs = inputs;
+                    rec.custom = args.custom ?? true;
+                }
                 if (args.type === "pulumi:pulumi:StackReference") {
                     const ref = opts.stackReferences?.[inputs.name ?? args.name];
                     if (!ref) throw new Error(`renderStack: no outputs supplied for StackReference ${inputs.name ?? args.name}`);
                     return { id: args.name, state: { name: inputs.name ?? args.name, ...ref } };
-                }
-                const key = resourceKey(args);
-                const rec = byKey.get(key);
-                if (rec) {
-                    rec.inputs = inputs;
-                    rec.custom = args.custom ?? true;
                 }
                 return { id: `${args.name}-id`, state: { ...inputs, ...computedState(args.type, args.name, inputs) } };
             },
@@ -232,7 +231,11 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
         return exported;
     });
     await pulumi.runtime.disconnect();
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) {
+        // Lets tests prove that invalid config fails before any resource is registered.
+        if (failure instanceof Error) Object.defineProperty(failure, "registeredResources", { value: records.slice() });
+        throw failure;
+    }
 
     const outputs: Record<string, unknown> = {};
     const secretOutputNames: string[] = [];

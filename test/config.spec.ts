@@ -1,0 +1,100 @@
+import { strict as assert } from "assert";
+import { CONFIG_SCHEMA, parseRegionConfig } from "../config";
+import { RecordedResource } from "../tools/harness";
+import { loadStackConfig } from "../tools/stack-config";
+import { render } from "./support";
+
+const EAST = { "geo-data:region": "us-east-1", "geo-data:peerRegion": "us-west-2", "geo-data:role": "primary" };
+const WEST = {
+    "geo-data:region": "us-west-2",
+    "geo-data:peerRegion": "us-east-1",
+    "geo-data:role": "secondary",
+    "geo-data:primaryStack": "acme/geo-data/us-east",
+};
+
+function parseError(raw: Record<string, string>): string {
+    try {
+        parseRegionConfig(raw, "test");
+    } catch (err) {
+        return (err as Error).message;
+    }
+    throw new Error(`expected ${JSON.stringify(raw)} to be rejected`);
+}
+
+describe("config.ts", () => {
+    it("resolves every documented default once", () => {
+        const c = parseRegionConfig(EAST, "us-east");
+        assert.equal(c.region, "us-east-1");
+        assert.equal(c.role, "primary");
+        assert.equal(c.primaryRegion, "us-east-1", "primaryRegion defaults to the primary stack's region");
+        assert.equal(c.isPrimary, true);
+        assert.equal(c.primaryStack, undefined);
+        assert.equal(c.manageOperators, CONFIG_SCHEMA.manageOperators.default);
+        assert.equal(c.protect, CONFIG_SCHEMA.protect.default);
+        assert.equal(c.dnsZone, CONFIG_SCHEMA.dnsZone.default);
+        assert.equal(c.storageClass, "fast-ssd");
+        assert.deepEqual(c.namespaces, {
+            postgres: "geo-postgres",
+            redis: "geo-redis",
+            minio: "geo-minio",
+            kafka: "geo-kafka",
+            monitoring: "geo-monitoring",
+        });
+        assert.deepEqual(c.kubernetes, { context: undefined, kubeconfig: undefined });
+        assert.ok(Object.isFrozen(c));
+    });
+
+    it("derives a secondary's default primary region from its peer", () => {
+        const c = parseRegionConfig(WEST, "us-west");
+        assert.equal(c.primaryRegion, "us-east-1");
+        assert.equal(c.isPrimary, false);
+        assert.equal(c.primaryStack, "acme/geo-data/us-east");
+    });
+
+    it("makes a secondary primary when primaryRegion names it (switchover)", () => {
+        const c = parseRegionConfig({ ...WEST, "geo-data:primaryRegion": "us-west-2" }, "us-west");
+        assert.equal(c.isPrimary, true);
+    });
+
+    const cases: [string, Record<string, string>, string][] = [
+        ["unknown region", { ...EAST, "geo-data:region": "us-east-9" }, 'geo-data:region: "us-east-9" is not allowed; expected one of: us-east-1, us-east-2, us-west-1, us-west-2, ca-central-1, eu-west-1, eu-west-2, eu-west-3, eu-central-1, eu-north-1, eu-south-1, ap-south-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, ap-northeast-2, sa-east-1'],
+        ["missing region", { "geo-data:peerRegion": "us-west-2", "geo-data:role": "primary" }, "geo-data:region: is required; set it with `pulumi config set region <value>`"],
+        ["peer equal to region", { ...EAST, "geo-data:peerRegion": "us-east-1" }, 'geo-data:peerRegion: "us-east-1" is not allowed; must differ from region (us-east-1)'],
+        ["bad role", { ...EAST, "geo-data:role": "leader" }, 'geo-data:role: "leader" is not allowed; expected one of: primary, secondary'],
+        ["secondary without primaryStack", { ...WEST, "geo-data:primaryStack": "" }, "geo-data:primaryStack: is required when role is secondary: the secondary reads the primary's outputs through a StackReference (e.g. acme/geo-data/us-east)"],
+        ["malformed primaryStack", { ...WEST, "geo-data:primaryStack": "us-east" }, 'geo-data:primaryStack: "us-east" is not allowed; expected a fully qualified stack name <organization>/<project>/<stack>, e.g. acme/geo-data/us-east'],
+        ["primaryRegion outside the pair", { ...EAST, "geo-data:primaryRegion": "eu-west-1" }, 'geo-data:primaryRegion: "eu-west-1" is not allowed; expected one of: us-east-1, us-west-2'],
+        ["invalid DNS zone", { ...EAST, "geo-data:dnsZone": "Data_Zone.example" }, 'geo-data:dnsZone: "Data_Zone.example" is not allowed; expected a DNS name: dot-separated DNS-1123 labels (a-z, 0-9, \'-\'), at most 253 characters'],
+        ["invalid namespace prefix", { ...EAST, "geo-data:namespacePrefix": "-geo" }, 'geo-data:namespacePrefix: "-geo" is not allowed; expected a DNS-1123 label: at most 63 characters of a-z, 0-9 and \'-\', starting and ending with a letter or digit'],
+        ["non-boolean", { ...EAST, "geo-data:protect": "yes" }, 'geo-data:protect: "yes" is not allowed; expected true or false'],
+        ["misspelt key", { ...EAST, "geo-data:storageClas": "gp3" }, "geo-data:storageClas: is not a known key; did you mean geo-data:storageClass?"],
+    ];
+    for (const [what, raw, message] of cases) {
+        it(`rejects ${what} naming the key`, () => assert.equal(parseError(raw), message));
+    }
+
+    it("ignores other namespaces (aws:region, kubernetes:…)", () => {
+        assert.equal(parseRegionConfig({ ...EAST, "aws:region": "us-east-1" }, "us-east").region, "us-east-1");
+    });
+
+    it("fails before any resource is registered", async () => {
+        let err: (Error & { registeredResources?: RecordedResource[] }) | undefined;
+        try {
+            await render("us-east", { region: "mars-1" });
+        } catch (e) {
+            err = e as Error;
+        }
+        assert.ok(err, "render must fail");
+        assert.match(err.message, /^geo-data:region: "mars-1" is not allowed; expected one of: us-east-1,/);
+        assert.deepEqual(err.registeredResources, []);
+    });
+
+    it("reads the stack files as the CLI would: Pulumi.yaml defaults overlaid by Pulumi.<stack>.yaml", () => {
+        const { config } = loadStackConfig("us-west");
+        assert.equal(config["geo-data:region"], "us-west-2");
+        assert.equal(config["geo-data:role"], "secondary");
+        assert.equal(config["geo-data:primaryStack"], "organization/geo-data/us-east");
+        assert.equal(config["geo-data:manageOperators"], "true");
+        assert.equal(config["geo-data:namespacePrefix"], "geo");
+    });
+});

@@ -1,0 +1,74 @@
+/**
+ * Shared test support: renders stacks with the real stack files under the same mocks `npm run plan` uses,
+ * caches renders (one per distinct config) and finds resources by type and name.
+ */
+import { RecordedResource, RenderResult, StackOutputs, renderStack, unwrapSecrets } from "../tools/harness";
+import { loadStackConfig } from "../tools/stack-config";
+
+const cache = new Map<string, Promise<RenderResult>>();
+
+/**
+ * Renders `stack` from its Pulumi.<stack>.yaml plus `overrides` (keys with or without `geo-data:`). A
+ * secondary stack's StackReference is fed from the primary stack rendered with `primaryOverrides`
+ * (defaults to the same overrides). Results are cached per arguments; treat them as read-only.
+ */
+export function render(
+    stack: string,
+    overrides: Record<string, string> = {},
+    primaryOverrides: Record<string, string> = overrides,
+): Promise<RenderResult> {
+    const key = JSON.stringify([stack, overrides, primaryOverrides]);
+    let p = cache.get(key);
+    if (!p) {
+        p = (async () => {
+            const { config, secretKeys } = loadStackConfig(stack, overrides);
+            const stackReferences: Record<string, StackOutputs> = {};
+            const ref = config["geo-data:primaryStack"];
+            if (ref) {
+                const primary = await render(ref.split("/").pop()!, primaryOverrides);
+                stackReferences[ref] = { outputs: primary.outputs, secretOutputNames: primary.secretOutputNames };
+            }
+            return serial(() => renderStack({ stack, config, secretKeys, stackReferences }));
+        })();
+        cache.set(key, p);
+    }
+    return p;
+}
+
+// Renders share Pulumi's global runtime state: run them strictly one at a time.
+let chain: Promise<unknown> = Promise.resolve();
+function serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = chain.then(fn);
+    chain = p.catch(() => undefined);
+    return p;
+}
+
+/** Renders expecting failure; resolves with the error message. */
+export async function renderError(stack: string, overrides: Record<string, string> = {}): Promise<string> {
+    try {
+        await render(stack, overrides);
+    } catch (err) {
+        return (err as Error).message;
+    }
+    throw new Error(`expected rendering ${stack} with ${JSON.stringify(overrides)} to fail`);
+}
+
+/** All resources of a type token (e.g. `kubernetes:apps/v1:StatefulSet`). */
+export function ofType(r: RenderResult, type: string): RecordedResource[] {
+    return r.resources.filter((x) => x.type === type);
+}
+
+/** The one resource with this type and Pulumi name; throws listing the candidates otherwise. */
+export function find(r: RenderResult, type: string, name: string): RecordedResource {
+    const hit = r.resources.find((x) => x.type === type && x.name === name);
+    if (!hit) {
+        const names = ofType(r, type).map((x) => x.name);
+        throw new Error(`no ${type} named ${name}; have: ${names.join(", ") || "none"}`);
+    }
+    return hit;
+}
+
+/** A resource's inputs with secrets unwrapped (what the provider would receive). */
+export function inputs(res: RecordedResource): Record<string, any> {
+    return unwrapSecrets(res.inputs);
+}
