@@ -57,17 +57,61 @@ describe("config.ts", () => {
     });
 
     const cases: [string, Record<string, string>, string][] = [
-        ["unknown region", { ...EAST, "geo-data:region": "us-east-9" }, 'geo-data:region: "us-east-9" is not allowed; expected one of: us-east-1, us-east-2, us-west-1, us-west-2, ca-central-1, eu-west-1, eu-west-2, eu-west-3, eu-central-1, eu-north-1, eu-south-1, ap-south-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, ap-northeast-2, sa-east-1'],
-        ["missing region", { "geo-data:peerRegion": "us-west-2", "geo-data:role": "primary" }, "geo-data:region: is required; set it with `pulumi config set region <value>`"],
-        ["peer equal to region", { ...EAST, "geo-data:peerRegion": "us-east-1" }, 'geo-data:peerRegion: "us-east-1" is not allowed; must differ from region (us-east-1)'],
-        ["bad role", { ...EAST, "geo-data:role": "leader" }, 'geo-data:role: "leader" is not allowed; expected one of: primary, secondary'],
-        ["secondary without primaryStack", { ...WEST, "geo-data:primaryStack": "" }, "geo-data:primaryStack: is required when role is secondary: the secondary reads the primary's outputs through a StackReference (e.g. acme/geo-data/us-east)"],
-        ["malformed primaryStack", { ...WEST, "geo-data:primaryStack": "us-east" }, 'geo-data:primaryStack: "us-east" is not allowed; expected a fully qualified stack name <organization>/<project>/<stack>, e.g. acme/geo-data/us-east'],
-        ["primaryRegion outside the pair", { ...EAST, "geo-data:primaryRegion": "eu-west-1" }, 'geo-data:primaryRegion: "eu-west-1" is not allowed; expected one of: us-east-1, us-west-2'],
-        ["invalid DNS zone", { ...EAST, "geo-data:dnsZone": "Data_Zone.example" }, 'geo-data:dnsZone: "Data_Zone.example" is not allowed; expected a DNS name: dot-separated DNS-1123 labels (a-z, 0-9, \'-\'), at most 253 characters'],
-        ["invalid namespace prefix", { ...EAST, "geo-data:namespacePrefix": "-geo" }, 'geo-data:namespacePrefix: "-geo" is not allowed; expected a DNS-1123 label: at most 63 characters of a-z, 0-9 and \'-\', starting and ending with a letter or digit'],
-        ["non-boolean", { ...EAST, "geo-data:protect": "yes" }, 'geo-data:protect: "yes" is not allowed; expected true or false'],
-        ["misspelt key", { ...EAST, "geo-data:storageClas": "gp3" }, "geo-data:storageClas: is not a known key; did you mean geo-data:storageClass?"],
+        [
+            "unknown region",
+            { ...EAST, "geo-data:region": "us-east-9" },
+            'geo-data:region: "us-east-9" is not allowed; expected one of: us-east-1, us-east-2, us-west-1, us-west-2, ca-central-1, eu-west-1, eu-west-2, eu-west-3, eu-central-1, eu-north-1, eu-south-1, ap-south-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, ap-northeast-2, sa-east-1',
+        ],
+        [
+            "missing region",
+            { "geo-data:peerRegion": "us-west-2", "geo-data:role": "primary" },
+            "geo-data:region: is required; set it with `pulumi config set region <value>`",
+        ],
+        [
+            "peer equal to region",
+            { ...EAST, "geo-data:peerRegion": "us-east-1" },
+            'geo-data:peerRegion: "us-east-1" is not allowed; must differ from region (us-east-1)',
+        ],
+        [
+            "bad role",
+            { ...EAST, "geo-data:role": "leader" },
+            'geo-data:role: "leader" is not allowed; expected one of: primary, secondary',
+        ],
+        [
+            "secondary without primaryStack",
+            { ...WEST, "geo-data:primaryStack": "" },
+            "geo-data:primaryStack: is required when role is secondary: the secondary reads the primary's outputs through a StackReference (e.g. acme/geo-data/us-east)",
+        ],
+        [
+            "malformed primaryStack",
+            { ...WEST, "geo-data:primaryStack": "us-east" },
+            'geo-data:primaryStack: "us-east" is not allowed; expected a fully qualified stack name <organization>/<project>/<stack>, e.g. acme/geo-data/us-east',
+        ],
+        [
+            "primaryRegion outside the pair",
+            { ...EAST, "geo-data:primaryRegion": "eu-west-1" },
+            'geo-data:primaryRegion: "eu-west-1" is not allowed; expected one of: us-east-1, us-west-2',
+        ],
+        [
+            "invalid DNS zone",
+            { ...EAST, "geo-data:dnsZone": "Data_Zone.example" },
+            "geo-data:dnsZone: \"Data_Zone.example\" is not allowed; expected a DNS name: dot-separated DNS-1123 labels (a-z, 0-9, '-'), at most 253 characters",
+        ],
+        [
+            "invalid namespace prefix",
+            { ...EAST, "geo-data:namespacePrefix": "-geo" },
+            "geo-data:namespacePrefix: \"-geo\" is not allowed; expected a DNS-1123 label: at most 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit",
+        ],
+        [
+            "non-boolean",
+            { ...EAST, "geo-data:protect": "yes" },
+            'geo-data:protect: "yes" is not allowed; expected true or false',
+        ],
+        [
+            "misspelt key",
+            { ...EAST, "geo-data:storageClas": "gp3" },
+            "geo-data:storageClas: is not a known key; did you mean geo-data:storageClass?",
+        ],
     ];
     for (const [what, raw, message] of cases) {
         it(`rejects ${what} naming the key`, () => assert.equal(parseError(raw), message));

@@ -17,13 +17,19 @@ describe("npm run plan", () => {
     after(() => fs.rmSync(out, { recursive: true, force: true }));
 
     it("renders both stacks, east first, with no schema errors or violations", () => {
-        assert.deepEqual(plans.map((p) => p.render.stack), ["us-east", "us-west"]);
+        assert.deepEqual(
+            plans.map((p) => p.render.stack),
+            ["us-east", "us-west"],
+        );
         for (const p of plans) {
             assert.deepEqual(p.schemaIssues, [], p.render.stack);
             assert.deepEqual(p.violations, [], p.render.stack);
         }
         const lines: string[] = [];
-        assert.equal(summarize(plans, (l) => lines.push(l)), 0);
+        assert.equal(
+            summarize(plans, (l) => lines.push(l)),
+            0,
+        );
         assert.match(lines[0], /^us-east: us-east-1 role=primary primaryRegion=us-east-1$/);
         assert.ok(lines.some((l) => /^us-west: us-west-2 role=secondary primaryRegion=us-east-1$/.test(l)));
     });
@@ -60,17 +66,18 @@ describe("npm run plan", () => {
     });
 
     it("rejects stacks whose configs disagree on the primary region", async () => {
-        await assert.rejects(
-            plan({ stacks: ["us-west"], overrides: { "us-east/primaryRegion": "us-west-2" }, out }),
-            {
-                message:
-                    'geo-data:primaryRegion: is "us-east-1" but stack organization/geo-data/us-east has primaryRegion "us-west-2"; the two stacks must agree',
-            },
-        );
+        await assert.rejects(plan({ stacks: ["us-west"], overrides: { "us-east/primaryRegion": "us-west-2" }, out }), {
+            message:
+                'geo-data:primaryRegion: is "us-east-1" but stack organization/geo-data/us-east has primaryRegion "us-west-2"; the two stacks must agree',
+        });
     });
 
     it("renders the switched topology when both stacks name us-west-2 primary", async () => {
-        const switched = await plan({ stacks: ["us-west"], overrides: { primaryRegion: "us-west-2" }, out: path.join(out, "switched") });
+        const switched = await plan({
+            stacks: ["us-west"],
+            overrides: { primaryRegion: "us-west-2" },
+            out: path.join(out, "switched"),
+        });
         assert.equal(switched[0].render.outputs.primaryRegion, "us-west-2");
         assert.deepEqual(switched[0].schemaIssues, []);
         assert.deepEqual(switched[0].violations, []);
@@ -82,35 +89,64 @@ describe("npm run plan", () => {
             overrides: { protect: "false" },
             out: "/tmp/x",
         });
-        assert.throws(() => parsePlanArgs(["--stak", "x"]), { message: 'unknown argument "--stak" (expected --stack NAME, --config key=value, --out DIR)' });
-        assert.throws(() => parsePlanArgs(["--config", "novalue"]), { message: '--config expects key=value, got "novalue"' });
+        assert.throws(() => parsePlanArgs(["--stak", "x"]), {
+            message: 'unknown argument "--stak" (expected --stack NAME, --config key=value, --out DIR)',
+        });
+        assert.throws(() => parsePlanArgs(["--config", "novalue"]), {
+            message: '--config expects key=value, got "novalue"',
+        });
     });
 
     it("exits non-zero on invalid config, naming the key", () => {
-        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "us-east", "--config", "namespacePrefix=Geo", "--out", out], {
-            cwd: ROOT,
-            encoding: "utf8",
-        });
+        const r = spawnSync(
+            process.execPath,
+            [
+                "-r",
+                "ts-node/register/transpile-only",
+                "tools/plan.ts",
+                "--stack",
+                "us-east",
+                "--config",
+                "namespacePrefix=Geo",
+                "--out",
+                out,
+            ],
+            {
+                cwd: ROOT,
+                encoding: "utf8",
+            },
+        );
         assert.equal(r.status, 1);
         assert.match(r.stderr, /^error: geo-data:namespacePrefix: "Geo" is not allowed; expected a DNS-1123 label/m);
     });
 
     it("npm run policy exits 1 on a mandatory violation and prints it in CLI form", () => {
         const file = path.join(out, "us-east", "resources.json");
-        const ok = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/policy.ts", file], { cwd: ROOT, encoding: "utf8" });
+        const ok = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/policy.ts", file], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
         assert.match(ok, /resources, 0 violation\(s\), 0 mandatory$/m);
         const resources = JSON.parse(fs.readFileSync(file, "utf8"));
         resources.push({
             type: "kubernetes:apps/v1:Deployment",
             name: "rogue",
             custom: true,
-            inputs: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "rogue" }, spec: { template: { spec: { containers: [{ name: "app", image: "nginx:latest" }] } } } },
+            inputs: {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name: "rogue" },
+                spec: { template: { spec: { containers: [{ name: "app", image: "nginx:latest" }] } } },
+            },
             options: {},
         });
         const bad = path.join(out, "bad", "resources.json");
         fs.mkdirSync(path.dirname(bad), { recursive: true });
         fs.writeFileSync(bad, JSON.stringify(resources));
-        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/policy.ts", bad], { cwd: ROOT, encoding: "utf8" });
+        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/policy.ts", bad], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
         assert.equal(r.status, 1);
         assert.match(
             r.stdout,

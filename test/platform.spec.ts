@@ -11,8 +11,20 @@ describe("platform layer", () => {
         assert.equal(ns.metadata.labels["pod-security.kubernetes.io/warn"], "restricted");
         assert.equal(ns.metadata.labels["geo-data/region"], "us-east-1");
         assert.deepEqual(
-            ofType(east, "kubernetes:core/v1:Namespace").map((r) => inputs(r).metadata.name).sort(),
-            ["cert-manager", "cnpg-system", "geo-kafka", "geo-minio", "geo-monitoring", "geo-postgres", "geo-redis", "minio-operator", "strimzi-system"],
+            ofType(east, "kubernetes:core/v1:Namespace")
+                .map((r) => inputs(r).metadata.name)
+                .sort(),
+            [
+                "cert-manager",
+                "cnpg-system",
+                "geo-kafka",
+                "geo-minio",
+                "geo-monitoring",
+                "geo-postgres",
+                "geo-redis",
+                "minio-operator",
+                "strimzi-system",
+            ],
         );
     });
 
@@ -60,6 +72,9 @@ describe("platform layer", () => {
         const provider = find(east, "pulumi:providers:kubernetes", "geo-k8s");
         assert.equal(provider.inputs.context, "east-admin");
         assert.equal(provider.inputs.kubeconfig.value, "/etc/kube/east.yaml");
-        assert.equal(provider.inputs.kubeconfig["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270");
+        assert.equal(
+            provider.inputs.kubeconfig["4dabf18193072939515e22adb298388d"],
+            "1b47061264138c4ac30d75fd1eb44270",
+        );
     });
 });

@@ -29,8 +29,16 @@ describe("policy workload-disallow-unpinned-images", () => {
     });
 
     it("passes an image pinned to an exact tag or a digest", async () => {
-        for (const image of ["docker.io/library/redis:7.4.6-alpine", `redis@sha256:${"a".repeat(64)}`, "localhost:5000/redis:7.4.6"]) {
-            assert.deepEqual(await runPolicies([workloadDisallowUnpinnedImages], [statefulSet(image)], { stack: "t" }), [], image);
+        for (const image of [
+            "docker.io/library/redis:7.4.6-alpine",
+            `redis@sha256:${"a".repeat(64)}`,
+            "localhost:5000/redis:7.4.6",
+        ]) {
+            assert.deepEqual(
+                await runPolicies([workloadDisallowUnpinnedImages], [statefulSet(image)], { stack: "t" }),
+                [],
+                image,
+            );
         }
     });
 
@@ -47,7 +55,13 @@ describe("policy workload-disallow-unpinned-images", () => {
             const v = await runPolicies([workloadDisallowUnpinnedImages], [statefulSet(image)], { stack: "t" });
             assert.deepEqual(
                 v.map((x) => [x.enforcementLevel, x.name, x.message]),
-                [["mandatory", "redis", `pod[0].containers[redis].image "${image}" ${reason}; pin it to an exact version or digest in components/shared/versions.ts.`]],
+                [
+                    [
+                        "mandatory",
+                        "redis",
+                        `pod[0].containers[redis].image "${image}" ${reason}; pin it to an exact version or digest in components/shared/versions.ts.`,
+                    ],
+                ],
             );
             assert.equal(v[0].urn, "urn:pulumi:t::geo-data::kubernetes:apps/v1:StatefulSet::redis");
         });
@@ -58,10 +72,18 @@ describe("policy workload-disallow-unpinned-images", () => {
             type: "kubernetes:postgresql.cnpg.io/v1:Cluster",
             name: "pg",
             custom: true,
-            inputs: { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: { name: "pg" }, spec: { imageName: "ghcr.io/cloudnative-pg/postgresql:latest" } },
+            inputs: {
+                apiVersion: "postgresql.cnpg.io/v1",
+                kind: "Cluster",
+                metadata: { name: "pg" },
+                spec: { imageName: "ghcr.io/cloudnative-pg/postgresql:latest" },
+            },
             options: {},
         };
         const v = await runPolicies([workloadDisallowUnpinnedImages], [cluster], { stack: "t" });
-        assert.equal(v[0].message, 'spec.imageName "ghcr.io/cloudnative-pg/postgresql:latest" uses the floating tag :latest; pin it to an exact version or digest in components/shared/versions.ts.');
+        assert.equal(
+            v[0].message,
+            'spec.imageName "ghcr.io/cloudnative-pg/postgresql:latest" uses the floating tag :latest; pin it to an exact version or digest in components/shared/versions.ts.',
+        );
     });
 });

@@ -119,7 +119,9 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
         const resourceName = inputs.bucket ?? inputs.name ?? name;
         return {
             arn: `arn:aws:${service}:${service === "s3" || service === "iam" ? "" : region}:${service === "s3" ? "" : FAKE_ACCOUNT}:${resourceName}`,
-            ...(service === "s3" ? { bucket: resourceName, bucketRegionalDomainName: `${resourceName}.s3.${region}.amazonaws.com` } : {}),
+            ...(service === "s3"
+                ? { bucket: resourceName, bucketRegionalDomainName: `${resourceName}.s3.${region}.amazonaws.com` }
+                : {}),
             ...(service === "kms" ? { keyId: fakeHex(name, 32) } : {}),
         };
     }
@@ -165,7 +167,10 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
                 }
                 if (args.type === "pulumi:pulumi:StackReference") {
                     const ref = opts.stackReferences?.[inputs.name ?? args.name];
-                    if (!ref) throw new Error(`renderStack: no outputs supplied for StackReference ${inputs.name ?? args.name}`);
+                    if (!ref)
+                        throw new Error(
+                            `renderStack: no outputs supplied for StackReference ${inputs.name ?? args.name}`,
+                        );
                     return { id: args.name, state: { name: inputs.name ?? args.name, ...ref } };
                 }
                 return { id: `${args.name}-id`, state: { ...inputs, ...computedState(args.type, args.name, inputs) } };
@@ -173,7 +178,11 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
             call(args: pulumi.runtime.MockCallArgs) {
                 switch (args.token) {
                     case "aws:index/getCallerIdentity:getCallerIdentity":
-                        return { accountId: FAKE_ACCOUNT, arn: `arn:aws:iam::${FAKE_ACCOUNT}:user/plan`, userId: "plan" };
+                        return {
+                            accountId: FAKE_ACCOUNT,
+                            arn: `arn:aws:iam::${FAKE_ACCOUNT}:user/plan`,
+                            userId: "plan",
+                        };
                     case "aws:index/getPartition:getPartition":
                         return { partition: "aws", dnsSuffix: "amazonaws.com" };
                     default:

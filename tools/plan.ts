@@ -86,9 +86,13 @@ export async function plan(args: PlanArgs): Promise<StackPlan[]> {
         const stackReferences: Record<string, StackOutputs> = {};
         const ref = referencedStack(config);
         if (ref) {
-            if (!configs.has(ref)) throw new Error(`${stack}: geo-data:primaryStack points at "${ref}", which has no Pulumi.${ref}.yaml`);
+            if (!configs.has(ref))
+                throw new Error(`${stack}: geo-data:primaryStack points at "${ref}", which has no Pulumi.${ref}.yaml`);
             const peer = await renderOne(ref, [...chain, stack]);
-            stackReferences[config["geo-data:primaryStack"]] = { outputs: peer.render.outputs, secretOutputNames: peer.render.secretOutputNames };
+            stackReferences[config["geo-data:primaryStack"]] = {
+                outputs: peer.render.outputs,
+                secretOutputNames: peer.render.secretOutputNames,
+            };
         }
         const render = await renderStack({ stack, config, secretKeys, stackReferences });
         const objects = manifestObjects(render.resources);
@@ -118,7 +122,10 @@ function write(outDir: string, p: StackPlan): void {
     fs.writeFileSync(path.join(dir, "manifests.yaml"), toYaml(p.objects));
     fs.writeFileSync(path.join(dir, "resources.json"), JSON.stringify(redact(p.render.resources), null, 2) + "\n");
     const outputs = Object.fromEntries(
-        Object.entries(p.render.outputs).map(([k, v]) => [k, p.render.secretOutputNames.includes(k) ? "[secret]" : redact(v)]),
+        Object.entries(p.render.outputs).map(([k, v]) => [
+            k,
+            p.render.secretOutputNames.includes(k) ? "[secret]" : redact(v),
+        ]),
     );
     fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
     p.written = true;
@@ -131,7 +138,10 @@ export function countByKind(resources: RecordedResource[]): string {
         const kind = r.type.slice(r.type.lastIndexOf(":") + 1);
         counts.set(kind, (counts.get(kind) ?? 0) + 1);
     }
-    return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, n]) => `${k} ${n}`).join(", ");
+    return [...counts]
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", ");
 }
 
 /** Prints the per-stack summary; returns the process exit status. */
@@ -144,7 +154,9 @@ export function summarize(plans: StackPlan[], log: (line: string) => void = cons
         log(`  resources: ${p.render.resources.length} (${countByKind(p.render.resources)})`);
         log(`  kubernetes objects: ${p.objects.length}; schema: ${p.schemaIssues.length} error(s)`);
         for (const s of p.schemaIssues) log(`    schema ${s.apiVersion}/${s.kind} ${s.name}: ${s.path} ${s.message}`);
-        log(`  policies: ${mandatory.length} mandatory, ${p.violations.length - mandatory.length} advisory violation(s)`);
+        log(
+            `  policies: ${mandatory.length} mandatory, ${p.violations.length - mandatory.length} advisory violation(s)`,
+        );
         for (const v of p.violations) log(`    ${formatViolation(v)}`);
         if (p.written) log(`  wrote out/${p.render.stack}/{manifests.yaml,resources.json,outputs.json}`);
         if (p.schemaIssues.length || mandatory.length) failed = true;

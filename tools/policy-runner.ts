@@ -39,7 +39,8 @@ export function urnOf(r: RecordedResource, byKey: Map<string, RecordedResource>,
 function configFor(policy: ResourceValidationPolicy | StackValidationPolicy, overrides: Record<string, any>) {
     const defaults: Record<string, unknown> = {};
     for (const [k, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
-        if ((schema as { default?: unknown }).default !== undefined) defaults[k] = (schema as { default?: unknown }).default;
+        if ((schema as { default?: unknown }).default !== undefined)
+            defaults[k] = (schema as { default?: unknown }).default;
     }
     return { ...defaults, ...(overrides[policy.name] ?? {}) };
 }
@@ -80,27 +81,50 @@ export async function runPolicies(
                 aliases: [],
                 customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
                 additionalSecretOutputs: [],
-                parent: r.parent ? urnOf(byKey.get(r.parent) ?? { type: "pulumi:pulumi:Stack", name: r.parent, custom: false, inputs: {}, options: {} }, byKey, opts.stack) : undefined,
+                parent: r.parent
+                    ? urnOf(
+                          byKey.get(r.parent) ?? {
+                              type: "pulumi:pulumi:Stack",
+                              name: r.parent,
+                              custom: false,
+                              inputs: {},
+                              options: {},
+                          },
+                          byKey,
+                          opts.stack,
+                      )
+                    : undefined,
             },
             dependencies: [],
             propertyDependencies: {},
             isType: isTypeOf(r.type),
-            asType: ((cls: any) => (isTypeOf(r.type)(cls) ? unwrapSecrets(r.inputs) : undefined)) as PolicyResource["asType"],
+            asType: ((cls: any) =>
+                isTypeOf(r.type)(cls) ? unwrapSecrets(r.inputs) : undefined) as PolicyResource["asType"],
         });
     }
     for (const [key, pr] of policyResources) {
         const r = byKey.get(key)!;
         if (r.parent && policyResources.has(r.parent)) pr.parent = policyResources.get(r.parent);
-        pr.dependencies = (r.options.dependsOn ?? []).map((d) => policyResources.get(d)).filter((d): d is PolicyResource => !!d);
+        pr.dependencies = (r.options.dependsOn ?? [])
+            .map((d) => policyResources.get(d))
+            .filter((d): d is PolicyResource => !!d);
     }
 
     for (const policy of policies) {
-        const level: EnforcementLevel = (opts.config?.[policy.name]?.enforcementLevel as EnforcementLevel) ?? policy.enforcementLevel ?? "advisory";
+        const level: EnforcementLevel =
+            (opts.config?.[policy.name]?.enforcementLevel as EnforcementLevel) ?? policy.enforcementLevel ?? "advisory";
         if (level === "disabled") continue;
         const cfg = configFor(policy, opts.config ?? {});
         const report = (target: { type: string; name: string; urn: string }) => (message: string, urn?: string) => {
-            const hit = urn ? [...policyResources.values()].find((p) => p.urn === urn) ?? target : target;
-            violations.push({ enforcementLevel: level, policyName: policy.name, type: hit.type, name: hit.name, urn: hit.urn, message });
+            const hit = urn ? ([...policyResources.values()].find((p) => p.urn === urn) ?? target) : target;
+            violations.push({
+                enforcementLevel: level,
+                policyName: policy.name,
+                type: hit.type,
+                name: hit.name,
+                urn: hit.urn,
+                message,
+            });
         };
         if ("validateResource" in policy && policy.validateResource) {
             const fns = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
@@ -113,7 +137,7 @@ export async function runPolicies(
                     opts: pr.opts,
                     stackTags: new Map(),
                     isType: pr.isType,
-                    asType: pr.asType,
+                    asType: pr.asType as ResourceValidationArgs["asType"],
                     getConfig: <T extends object>() => cfg as T,
                     notApplicable,
                 };
@@ -127,10 +151,19 @@ export async function runPolicies(
             }
         }
         if ("validateStack" in policy && policy.validateStack) {
-            const target = { type: "pulumi:pulumi:Stack", name: `${PROJECT}-${opts.stack}`, urn: `urn:pulumi:${opts.stack}::${PROJECT}::pulumi:pulumi:Stack::${PROJECT}-${opts.stack}` };
+            const target = {
+                type: "pulumi:pulumi:Stack",
+                name: `${PROJECT}-${opts.stack}`,
+                urn: `urn:pulumi:${opts.stack}::${PROJECT}::pulumi:pulumi:Stack::${PROJECT}-${opts.stack}`,
+            };
             try {
                 await policy.validateStack(
-                    { resources: [...policyResources.values()], stackTags: new Map(), getConfig: <T extends object>() => cfg as T, notApplicable },
+                    {
+                        resources: [...policyResources.values()],
+                        stackTags: new Map(),
+                        getConfig: <T extends object>() => cfg as T,
+                        notApplicable,
+                    },
                     report(target),
                 );
             } catch (err) {

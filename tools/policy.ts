@@ -31,7 +31,9 @@ async function main(): Promise<void> {
         const violations = await runPolicies(policies, resources, { stack, config });
         for (const v of violations) console.log(formatViolation(v));
         mandatory += violations.filter((v) => v.enforcementLevel === "mandatory").length;
-        console.log(`${file}: ${resources.length} resources, ${violations.length} violation(s), ${violations.filter((v) => v.enforcementLevel === "mandatory").length} mandatory`);
+        console.log(
+            `${file}: ${resources.length} resources, ${violations.length} violation(s), ${violations.filter((v) => v.enforcementLevel === "mandatory").length} mandatory`,
+        );
     }
     process.exitCode = mandatory ? 1 : 0;
 }

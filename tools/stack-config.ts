@@ -42,7 +42,8 @@ export function stackNames(root = ROOT): string[] {
 export function loadStackConfig(stack: string, overrides: Record<string, string> = {}, root = ROOT): LoadedConfig {
     const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as any;
     const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.basename(stackFile)} (stacks: ${stackNames(root).join(", ")})`);
+    if (!fs.existsSync(stackFile))
+        throw new Error(`no stack file ${path.basename(stackFile)} (stacks: ${stackNames(root).join(", ")})`);
     const stackDoc = (yaml.load(fs.readFileSync(stackFile, "utf8")) as any) ?? {};
     const config: Record<string, string> = {};
     const secretKeys = new Set<string>();
