@@ -1,0 +1,611 @@
+/**
+ * Pure Redis/Sentinel configuration logic: renders redis.conf, sentinel.conf, their secret parts and the
+ * shell scripts the Redis workloads run. Creates no resources; every function takes its inputs as
+ * parameters and is covered by table-driven specs (test/redis-conf.spec.ts) and by specs that run the
+ * rendered files against a real redis-server (test/redis-server.spec.ts).
+ *
+ * Secrets never appear in the rendered configuration files:
+ * - redis.conf ends with `include <authIncludePath>`; that file is {@link renderAuthConf}'s output, stored
+ *   in a Kubernetes Secret and mounted read-only.
+ * - Sentinel rewrites its configuration file at runtime (it persists its state there and refuses to start
+ *   when the file is not writable), so its file cannot be a read-only ConfigMap, and `include` does not
+ *   keep the secret out of it either: on the first rewrite Sentinel copies the included
+ *   `sentinel auth-pass` into the main file, where a stale copy would later override a rotated password.
+ *   Instead an init container runs {@link sentinelInitScript}, which concatenates the ConfigMap template
+ *   ({@link renderSentinelConf}) and the Secret's {@link renderSentinelAuthConf} into a file on a
+ *   writable emptyDir (mode 0600), after waiting until the master's DNS name resolves; Sentinel is then
+ *   started on that file under umask 077.
+ */
+import * as path from "path";
+
+/** How a Redis instance participates: a Redis Cluster node, a Sentinel-managed master, or its replica. */
+export type RedisMode = "cluster" | "replica-source" | "replica";
+/** Every {@link RedisMode}. */
+export const REDIS_MODES: readonly RedisMode[] = ["cluster", "replica-source", "replica"];
+
+/** Redis eviction policies (`maxmemory-policy`). */
+export type MaxmemoryPolicy =
+    | "allkeys-lru"
+    | "volatile-lru"
+    | "allkeys-lfu"
+    | "volatile-lfu"
+    | "allkeys-random"
+    | "volatile-random"
+    | "volatile-ttl"
+    | "noeviction";
+/** Every {@link MaxmemoryPolicy}. */
+export const MAXMEMORY_POLICIES: readonly MaxmemoryPolicy[] = [
+    "allkeys-lru",
+    "volatile-lru",
+    "allkeys-lfu",
+    "volatile-lfu",
+    "allkeys-random",
+    "volatile-random",
+    "volatile-ttl",
+    "noeviction",
+];
+
+/** AOF fsync policies (`appendfsync`). */
+export type AppendFsync = "always" | "everysec" | "no";
+/** Every {@link AppendFsync}. */
+export const APPEND_FSYNC_POLICIES: readonly AppendFsync[] = ["always", "everysec", "no"];
+
+/** Which endpoint a cluster node advertises to clients in redirects (`cluster-preferred-endpoint-type`). */
+export type ClusterEndpointType = "ip" | "hostname";
+/** Every {@link ClusterEndpointType}. */
+export const CLUSTER_ENDPOINT_TYPES: readonly ClusterEndpointType[] = ["ip", "hostname"];
+
+/** One RDB snapshot rule: snapshot after `seconds` if at least `changes` keys changed. */
+export interface SaveRule {
+    /** Seconds since the last snapshot. */
+    readonly seconds: number;
+    /** Minimum number of changed keys. */
+    readonly changes: number;
+}
+
+/** The seed's RDB snapshot rules: `save 900 1`, `save 300 10`, `save 60 10000`. */
+export const DEFAULT_SAVE_RULES: readonly SaveRule[] = [
+    { seconds: 900, changes: 1 },
+    { seconds: 300, changes: 10 },
+    { seconds: 60, changes: 10000 },
+];
+
+/** A `host:port` replication source. */
+export interface RedisEndpoint {
+    /** DNS name or IPv4 address. */
+    readonly host: string;
+    /** TCP port. Defaults to 6379. */
+    readonly port?: number;
+}
+
+/** Options of {@link renderRedisConf}. */
+export interface RedisConfOptions {
+    /** How the instance participates (cluster node, Sentinel-managed master, or replica). */
+    readonly mode: RedisMode;
+    /** Client port; in cluster mode the bus port is port + 10000. Defaults to 6379. */
+    readonly port?: number;
+    /** Data directory (AOF, RDB, nodes.conf); the PVC mount. Defaults to /data. */
+    readonly dir?: string;
+    /** Addresses to listen on (`bind`); a leading `-` makes an address optional. Defaults to ["*", "-::*"]. */
+    readonly bind?: readonly string[];
+    /** `protected-mode`; irrelevant once a password is set, kept on as a second line of defence. Defaults to true. */
+    readonly protectedMode?: boolean;
+    /**
+     * Path of the file holding {@link renderAuthConf}'s output (a mounted Secret), included last so
+     * nothing in this file can override it. Defaults to /etc/redis-secret/auth.conf.
+     */
+    readonly authIncludePath?: string;
+    /**
+     * Memory limit in Redis units (`768mb`, `1gb`, `0` = unlimited); Kubernetes quantities such as `768Mi`
+     * are rejected. Defaults to 768mb (75% of the seed's 1Gi container limit, leaving room for the
+     * copy-on-write of AOF rewrites and replication buffers).
+     */
+    readonly maxmemory?: string;
+    /** Eviction policy when maxmemory is reached. Defaults to allkeys-lru (sessions and caches, per the seed). */
+    readonly maxmemoryPolicy?: MaxmemoryPolicy;
+    /** Append-only file persistence. Defaults to true. */
+    readonly appendonly?: boolean;
+    /** AOF fsync policy. Defaults to everysec. */
+    readonly appendfsync?: AppendFsync;
+    /** RDB snapshot rules; an empty list disables snapshots (`save ""`). Defaults to {@link DEFAULT_SAVE_RULES}. */
+    readonly save?: readonly SaveRule[];
+    /**
+     * Replication backlog; a replica that reconnects within it resyncs partially instead of copying the whole
+     * dataset again, which matters on cross-region links. Defaults to 64mb.
+     */
+    readonly replBacklogSize?: string;
+    /** A master refuses writes unless at least this many replicas are connected (`min-replicas-to-write`). Defaults to 0. */
+    readonly minReplicasToWrite?: number;
+    /** Seconds of replica lag that still count as connected for `min-replicas-to-write`. Defaults to 10. */
+    readonly minReplicasMaxLag?: number;
+    /**
+     * Stable DNS name this instance announces: `cluster-announce-hostname` in cluster mode,
+     * `replica-announce-ip` otherwise. One ConfigMap serves every pod of a StatefulSet, so per-pod names are
+     * normally passed on the command line instead (`--replica-announce-ip "$(POD_NAME).<service>"`).
+     * Defaults to none (the pod IP is announced).
+     */
+    readonly announceHostname?: string;
+    /** Replication source, required for and only allowed in mode "replica" (`replicaof <host> <port>`). */
+    readonly replicaOf?: RedisEndpoint;
+    /** Cluster mode: milliseconds before a node is considered failing. Defaults to 15000. */
+    readonly clusterNodeTimeout?: number;
+    /** Cluster mode: stop serving all slots when some are uncovered. Defaults to false (the seed's `no`). */
+    readonly clusterRequireFullCoverage?: boolean;
+    /** Cluster mode: replicas a master keeps before one may migrate to an orphaned master. Defaults to 1. */
+    readonly clusterMigrationBarrier?: number;
+    /** Cluster mode: file name of the cluster state file, placed under `dir`. Defaults to nodes.conf. */
+    readonly clusterConfigFile?: string;
+    /** Cluster mode: endpoint advertised in MOVED/ASK redirects. Defaults to ip. */
+    readonly clusterPreferredEndpointType?: ClusterEndpointType;
+}
+
+/** {@link RedisConfOptions} after validation, with every default applied. */
+export interface ResolvedRedisConfOptions {
+    readonly mode: RedisMode;
+    readonly port: number;
+    readonly dir: string;
+    readonly bind: readonly string[];
+    readonly protectedMode: boolean;
+    readonly authIncludePath: string;
+    readonly maxmemory: string;
+    readonly maxmemoryPolicy: MaxmemoryPolicy;
+    readonly appendonly: boolean;
+    readonly appendfsync: AppendFsync;
+    readonly save: readonly SaveRule[];
+    readonly replBacklogSize: string;
+    readonly minReplicasToWrite: number;
+    readonly minReplicasMaxLag: number;
+    readonly announceHostname?: string;
+    /** Present exactly in mode "replica". */
+    readonly replicaOf?: Required<RedisEndpoint>;
+    /** Present exactly in mode "cluster". */
+    readonly cluster?: {
+        readonly nodeTimeout: number;
+        readonly requireFullCoverage: boolean;
+        readonly migrationBarrier: number;
+        readonly configFile: string;
+        readonly preferredEndpointType: ClusterEndpointType;
+    };
+}
+
+/** Options of {@link renderSentinelConf}. */
+export interface SentinelConfOptions {
+    /** Name Sentinel and its clients use for the monitored master. Defaults to mymaster. */
+    readonly masterName?: string;
+    /** Stable DNS name (or IPv4 address) of the initial master. */
+    readonly masterHost: string;
+    /** Port of the initial master. Defaults to 6379. */
+    readonly masterPort?: number;
+    /** Number of Sentinels deployed (at least 3); the quorum is {@link sentinelQuorum} of it. Defaults to 3. */
+    readonly sentinels?: number;
+    /** Sentinel port. Defaults to 26379. */
+    readonly port?: number;
+    /** Working directory (the writable emptyDir). Defaults to /data. */
+    readonly dir?: string;
+    /** Addresses to listen on. Defaults to ["*", "-::*"]. */
+    readonly bind?: readonly string[];
+    /** Milliseconds without a valid reply before an instance is subjectively down. Defaults to 15000 (as cluster-node-timeout). */
+    readonly downAfterMilliseconds?: number;
+    /** Failover timeout in milliseconds. Defaults to 180000. */
+    readonly failoverTimeout?: number;
+    /** Replicas reconfigured to the new master at the same time after a failover. Defaults to 1. */
+    readonly parallelSyncs?: number;
+    /**
+     * Stable DNS name this Sentinel announces (`sentinel announce-ip`, a hostname since
+     * `announce-hostnames yes`). Per-pod names are normally passed on the command line instead
+     * (`redis-server sentinel.conf --sentinel announce-ip "$(POD_NAME).<service>"`, which Sentinel persists).
+     * Defaults to none (the pod IP is announced).
+     */
+    readonly announceHostname?: string;
+}
+
+/** {@link SentinelConfOptions} after validation, with every default applied. */
+export interface ResolvedSentinelConfOptions {
+    readonly masterName: string;
+    readonly masterHost: string;
+    readonly masterPort: number;
+    readonly sentinels: number;
+    readonly quorum: number;
+    readonly port: number;
+    readonly dir: string;
+    readonly bind: readonly string[];
+    readonly downAfterMilliseconds: number;
+    readonly failoverTimeout: number;
+    readonly parallelSyncs: number;
+    readonly announceHostname?: string;
+}
+
+/** Options of {@link sentinelInitScript}. */
+export interface SentinelInitScriptOptions {
+    /** The master's DNS name from {@link SentinelConfOptions.masterHost}; the script waits until it resolves. */
+    readonly masterHost: string;
+    /** Rendered {@link renderSentinelConf} (ConfigMap mount). Defaults to /etc/redis-sentinel/sentinel.conf. */
+    readonly templatePath?: string;
+    /** Rendered {@link renderSentinelAuthConf} (Secret mount). Defaults to /etc/redis-sentinel-secret/auth.conf. */
+    readonly authPath?: string;
+    /** Writable file Sentinel is started with (on an emptyDir). Defaults to /data/sentinel.conf. */
+    readonly targetPath?: string;
+    /** Seconds to wait for `masterHost` to resolve before failing. Defaults to 120. */
+    readonly resolveTimeoutSeconds?: number;
+}
+
+/** Options of {@link clusterCreateScript}. */
+export interface ClusterCreateScriptOptions {
+    /** Every cluster node as `host:port` (stable pod DNS names), masters first as redis-cli assigns them. */
+    readonly hosts: readonly string[];
+    /** Replicas per master (`--cluster-replicas`). Defaults to 1. */
+    readonly replicas?: number;
+    /** Seconds to wait for every node to answer PING before failing. Defaults to 300. */
+    readonly timeoutSeconds?: number;
+    /** Seconds between PING attempts. Defaults to 2. */
+    readonly intervalSeconds?: number;
+}
+
+const MEMORY = /^(0|[1-9][0-9]*)(b|k|kb|m|mb|g|gb)?$/i;
+const HOST_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const PATH = /^\/[A-Za-z0-9._\/-]*$/;
+const BIND = /^-?[A-Za-z0-9.:*]+$/;
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function fail(option: string, value: unknown, expected: string): never {
+    throw new Error(`Redis option ${option}: ${JSON.stringify(value)} is not allowed; expected ${expected}`);
+}
+
+function checkInt(option: string, value: number, min: number, max: number = Number.MAX_SAFE_INTEGER): number {
+    if (!Number.isInteger(value) || value < min || value > max) {
+        fail(option, value, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`);
+    }
+    return value;
+}
+
+function checkOneOf<T extends string>(option: string, value: T, allowed: readonly T[]): T {
+    if (!allowed.includes(value)) fail(option, value, `one of: ${allowed.join(", ")}`);
+    return value;
+}
+
+function checkHost(option: string, value: string): string {
+    if (value.length > 253 || !value.split(".").every((label) => HOST_LABEL.test(label))) {
+        fail(option, value, "a DNS name or IPv4 address (letters, digits, '-' and '.'), at most 253 characters");
+    }
+    return value;
+}
+
+function checkPath(option: string, value: string): string {
+    if (!PATH.test(value)) fail(option, value, "an absolute path of letters, digits, '.', '_', '-' and '/'");
+    return value;
+}
+
+function checkFileName(option: string, value: string): string {
+    if (!FILE_NAME.test(value)) fail(option, value, "a file name (no '/') of letters, digits, '.', '_' and '-'");
+    return value;
+}
+
+function checkMemory(option: string, value: string): string {
+    if (!MEMORY.test(value)) {
+        fail(option, value, "a Redis memory size such as 768mb, 1gb or 0 (units b, k, kb, m, mb, g, gb; Kubernetes quantities like 768Mi are not Redis units)");
+    }
+    return value;
+}
+
+function checkBind(option: string, value: readonly string[]): readonly string[] {
+    if (value.length === 0 || !value.every((address) => BIND.test(address))) {
+        fail(option, value, "a non-empty list of addresses such as 127.0.0.1, * or -::*");
+    }
+    return value;
+}
+
+function rejectOutside(mode: RedisMode, allowed: RedisMode, options: Record<string, unknown>): void {
+    for (const [option, value] of Object.entries(options)) {
+        if (value !== undefined && mode !== allowed) {
+            fail(option, value, `no value: ${option} only applies to mode ${allowed} (mode is ${mode})`);
+        }
+    }
+}
+
+/**
+ * Validates {@link RedisConfOptions} and applies every documented default. Throws an Error naming the
+ * option, the value and what is allowed.
+ */
+export function validateRedisConfOptions(opts: RedisConfOptions): ResolvedRedisConfOptions {
+    const mode = checkOneOf("mode", opts.mode, REDIS_MODES);
+    rejectOutside(mode, "cluster", {
+        clusterNodeTimeout: opts.clusterNodeTimeout,
+        clusterRequireFullCoverage: opts.clusterRequireFullCoverage,
+        clusterMigrationBarrier: opts.clusterMigrationBarrier,
+        clusterConfigFile: opts.clusterConfigFile,
+        clusterPreferredEndpointType: opts.clusterPreferredEndpointType,
+    });
+    rejectOutside(mode, "replica", { replicaOf: opts.replicaOf });
+    if (mode === "replica" && opts.replicaOf === undefined) {
+        fail("replicaOf", opts.replicaOf, "the master's {host, port} when mode is replica");
+    }
+    // The cluster bus listens on port + 10000, which must be a valid port too.
+    const port = checkInt("port", opts.port ?? 6379, 1, mode === "cluster" ? 55535 : 65535);
+    for (const rule of opts.save ?? DEFAULT_SAVE_RULES) {
+        checkInt("save.seconds", rule.seconds, 1);
+        checkInt("save.changes", rule.changes, 1);
+    }
+    return {
+        mode,
+        port,
+        dir: checkPath("dir", opts.dir ?? "/data"),
+        bind: checkBind("bind", opts.bind ?? ["*", "-::*"]),
+        protectedMode: opts.protectedMode ?? true,
+        authIncludePath: checkPath("authIncludePath", opts.authIncludePath ?? "/etc/redis-secret/auth.conf"),
+        maxmemory: checkMemory("maxmemory", opts.maxmemory ?? "768mb"),
+        maxmemoryPolicy: checkOneOf("maxmemoryPolicy", opts.maxmemoryPolicy ?? "allkeys-lru", MAXMEMORY_POLICIES),
+        appendonly: opts.appendonly ?? true,
+        appendfsync: checkOneOf("appendfsync", opts.appendfsync ?? "everysec", APPEND_FSYNC_POLICIES),
+        save: opts.save ?? DEFAULT_SAVE_RULES,
+        replBacklogSize: checkMemory("replBacklogSize", opts.replBacklogSize ?? "64mb"),
+        minReplicasToWrite: checkInt("minReplicasToWrite", opts.minReplicasToWrite ?? 0, 0),
+        minReplicasMaxLag: checkInt("minReplicasMaxLag", opts.minReplicasMaxLag ?? 10, 1),
+        announceHostname:
+            opts.announceHostname === undefined ? undefined : checkHost("announceHostname", opts.announceHostname),
+        replicaOf:
+            opts.replicaOf === undefined
+                ? undefined
+                : {
+                      host: checkHost("replicaOf.host", opts.replicaOf.host),
+                      port: checkInt("replicaOf.port", opts.replicaOf.port ?? 6379, 1, 65535),
+                  },
+        cluster:
+            mode !== "cluster"
+                ? undefined
+                : {
+                      nodeTimeout: checkInt("clusterNodeTimeout", opts.clusterNodeTimeout ?? 15000, 1),
+                      requireFullCoverage: opts.clusterRequireFullCoverage ?? false,
+                      migrationBarrier: checkInt("clusterMigrationBarrier", opts.clusterMigrationBarrier ?? 1, 0),
+                      configFile: checkFileName("clusterConfigFile", opts.clusterConfigFile ?? "nodes.conf"),
+                      preferredEndpointType: checkOneOf(
+                          "clusterPreferredEndpointType",
+                          opts.clusterPreferredEndpointType ?? "ip",
+                          CLUSTER_ENDPOINT_TYPES,
+                      ),
+                  },
+    };
+}
+
+const yesNo = (b: boolean): string => (b ? "yes" : "no");
+
+/**
+ * Renders redis.conf for one {@link RedisMode}. The password is not in it: the file ends with
+ * `include <authIncludePath>`, whose content is {@link renderAuthConf}'s output.
+ */
+export function renderRedisConf(opts: RedisConfOptions): string {
+    const o = validateRedisConfOptions(opts);
+    const lines = [
+        `# redis.conf for mode ${o.mode}, rendered by geo-data components/redis/conf.ts.`,
+        "# requirepass/masterauth come from the included Secret file (last line), never from this file.",
+        `bind ${o.bind.join(" ")}`,
+        `protected-mode ${yesNo(o.protectedMode)}`,
+        `port ${o.port}`,
+        `dir ${o.dir}`,
+        `maxmemory ${o.maxmemory}`,
+        `maxmemory-policy ${o.maxmemoryPolicy}`,
+        `appendonly ${yesNo(o.appendonly)}`,
+        `appendfsync ${o.appendfsync}`,
+        ...(o.save.length === 0 ? ['save ""'] : o.save.map((r) => `save ${r.seconds} ${r.changes}`)),
+        `repl-backlog-size ${o.replBacklogSize}`,
+        `min-replicas-to-write ${o.minReplicasToWrite}`,
+        `min-replicas-max-lag ${o.minReplicasMaxLag}`,
+    ];
+    if (o.cluster) {
+        lines.push(
+            "cluster-enabled yes",
+            `cluster-config-file ${path.posix.join(o.dir, o.cluster.configFile)}`,
+            `cluster-node-timeout ${o.cluster.nodeTimeout}`,
+            `cluster-require-full-coverage ${yesNo(o.cluster.requireFullCoverage)}`,
+            `cluster-migration-barrier ${o.cluster.migrationBarrier}`,
+            `cluster-preferred-endpoint-type ${o.cluster.preferredEndpointType}`,
+        );
+        if (o.announceHostname !== undefined) lines.push(`cluster-announce-hostname ${o.announceHostname}`);
+    } else if (o.announceHostname !== undefined) {
+        lines.push(`replica-announce-ip ${o.announceHostname}`);
+    }
+    if (o.replicaOf) lines.push(`replicaof ${o.replicaOf.host} ${o.replicaOf.port}`);
+    lines.push(`include ${o.authIncludePath}`);
+    return lines.join("\n") + "\n";
+}
+
+/**
+ * Quotes a secret for a Redis/Sentinel config line (double quotes; `\` and `"` escaped). Rejects empty
+ * values (`requirepass ""` would disable authentication) and control characters.
+ */
+function quoteSecret(option: string, value: string): string {
+    if (value.length === 0) throw new Error(`Redis option ${option}: an empty password is not allowed`);
+    if (/[\u0000-\u001f\u007f]/.test(value)) {
+        throw new Error(`Redis option ${option}: the password must not contain control characters or newlines`);
+    }
+    return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * Renders the secret part of redis.conf: `requirepass` (clients and the default user) and `masterauth`
+ * (used when this node replicates, including after a failover). Store it in a Kubernetes Secret mounted
+ * at {@link RedisConfOptions.authIncludePath}.
+ */
+export function renderAuthConf(password: string): string {
+    const quoted = quoteSecret("password", password);
+    return `requirepass ${quoted}\nmasterauth ${quoted}\n`;
+}
+
+/** Throws unless `sentinels` is an integer of at least 3 (fewer cannot survive one failure with a majority). */
+export function validateSentinelCount(sentinels: number): number {
+    if (!Number.isInteger(sentinels) || sentinels < 3) {
+        fail("sentinels", sentinels, "an integer >= 3 (a majority must survive the loss of one Sentinel)");
+    }
+    return sentinels;
+}
+
+/** The Sentinel quorum for `sentinels` Sentinels: a strict majority, floor(n/2)+1. Throws for fewer than 3. */
+export function sentinelQuorum(sentinels: number): number {
+    return Math.floor(validateSentinelCount(sentinels) / 2) + 1;
+}
+
+function checkName(option: string, value: string): string {
+    if (!NAME.test(value)) fail(option, value, "letters, digits, '.', '_' and '-', starting with a letter or digit");
+    return value;
+}
+
+/** Validates {@link SentinelConfOptions} and applies every documented default. */
+export function validateSentinelConfOptions(opts: SentinelConfOptions): ResolvedSentinelConfOptions {
+    const sentinels = validateSentinelCount(opts.sentinels ?? 3);
+    return {
+        masterName: checkName("masterName", opts.masterName ?? "mymaster"),
+        masterHost: checkHost("masterHost", opts.masterHost),
+        masterPort: checkInt("masterPort", opts.masterPort ?? 6379, 1, 65535),
+        sentinels,
+        quorum: sentinelQuorum(sentinels),
+        port: checkInt("port", opts.port ?? 26379, 1, 65535),
+        dir: checkPath("dir", opts.dir ?? "/data"),
+        bind: checkBind("bind", opts.bind ?? ["*", "-::*"]),
+        downAfterMilliseconds: checkInt("downAfterMilliseconds", opts.downAfterMilliseconds ?? 15000, 1),
+        failoverTimeout: checkInt("failoverTimeout", opts.failoverTimeout ?? 180000, 1),
+        parallelSyncs: checkInt("parallelSyncs", opts.parallelSyncs ?? 1, 1),
+        announceHostname:
+            opts.announceHostname === undefined ? undefined : checkHost("announceHostname", opts.announceHostname),
+    };
+}
+
+/**
+ * Renders the sentinel.conf template (a ConfigMap). `resolve-hostnames`/`announce-hostnames` precede
+ * `sentinel monitor`: when they follow it, Sentinel stores the master's resolved IP instead of its stable
+ * DNS name. The template holds no secret; {@link sentinelInitScript} appends {@link renderSentinelAuthConf}.
+ */
+export function renderSentinelConf(opts: SentinelConfOptions): string {
+    const o = validateSentinelConfOptions(opts);
+    const m = o.masterName;
+    return [
+        "# sentinel.conf template, rendered by geo-data components/redis/conf.ts.",
+        "# Sentinel rewrites its config: start it from the writable copy made by the init script, which",
+        "# appends the Secret's sentinel auth-pass line; never from this read-only template.",
+        `bind ${o.bind.join(" ")}`,
+        `port ${o.port}`,
+        `dir ${o.dir}`,
+        "sentinel resolve-hostnames yes",
+        "sentinel announce-hostnames yes",
+        ...(o.announceHostname === undefined ? [] : [`sentinel announce-ip ${o.announceHostname}`]),
+        `sentinel monitor ${m} ${o.masterHost} ${o.masterPort} ${o.quorum}`,
+        `sentinel down-after-milliseconds ${m} ${o.downAfterMilliseconds}`,
+        `sentinel failover-timeout ${m} ${o.failoverTimeout}`,
+        `sentinel parallel-syncs ${m} ${o.parallelSyncs}`,
+    ].join("\n") + "\n";
+}
+
+/**
+ * Renders the secret part of sentinel.conf: `sentinel auth-pass <masterName> <password>` (a Kubernetes
+ * Secret). It must follow the `sentinel monitor` line, so it is appended after the template.
+ */
+export function renderSentinelAuthConf(masterName: string, password: string): string {
+    return `sentinel auth-pass ${checkName("masterName", masterName)} ${quoteSecret("password", password)}\n`;
+}
+
+/** Single-quotes a value for POSIX sh. */
+function shQuote(value: string): string {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Renders the POSIX sh script of the Sentinel init container: waits (bounded) until the master's DNS name
+ * resolves — Redis 7.0 Sentinel started with an unresolvable master name rewrites its file with an empty
+ * host (`sentinel monitor <name>  <port> <quorum>`) and then cannot restart — and writes template + auth
+ * into the writable target file with mode 0600. Sentinel re-creates that file on every config rewrite
+ * with mode 0644 & ~umask, so start it under umask 077 to keep it private
+ * (`sh -c 'umask 077 && exec redis-server /data/sentinel.conf --sentinel'`). A new pod starts from the
+ * template again; Sentinel then learns the current master from its peers' hello messages (higher config
+ * epoch).
+ */
+export function sentinelInitScript(opts: SentinelInitScriptOptions): string {
+    const masterHost = checkHost("masterHost", opts.masterHost);
+    const template = checkPath("templatePath", opts.templatePath ?? "/etc/redis-sentinel/sentinel.conf");
+    const auth = checkPath("authPath", opts.authPath ?? "/etc/redis-sentinel-secret/auth.conf");
+    const target = checkPath("targetPath", opts.targetPath ?? "/data/sentinel.conf");
+    const timeout = checkInt("resolveTimeoutSeconds", opts.resolveTimeoutSeconds ?? 120, 1);
+    return `#!/bin/sh
+# Sentinel init step, rendered by geo-data components/redis/conf.ts:
+# copies the sentinel.conf template plus the Secret's auth-pass line into a writable file.
+set -eu
+master_host=${shQuote(masterHost)}
+template=${shQuote(template)}
+auth=${shQuote(auth)}
+target=${shQuote(target)}
+deadline=$(( $(date +%s) + ${timeout} ))
+until getent hosts "$master_host" >/dev/null 2>&1; do
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "sentinel-init: $master_host did not resolve within ${timeout}s" >&2
+    exit 1
+  fi
+  sleep 1
+done
+umask 077
+cat "$template" "$auth" > "$target.tmp"
+mv "$target.tmp" "$target"
+echo "sentinel-init: wrote $target"
+`;
+}
+
+function checkHostPort(option: string, value: string): string {
+    const match = /^([^:]+):([0-9]+)$/.exec(value);
+    if (!match) fail(option, value, "host:port, e.g. redis-0.redis-headless.geo-redis.svc.cluster.local:6379");
+    checkHost(option, match[1]);
+    checkInt(option, Number(match[2]), 1, 55535);
+    return value;
+}
+
+/**
+ * Renders the POSIX sh script of the one-shot, idempotent cluster-forming Job (run in the Redis image).
+ * It reads the password from `REDISCLI_AUTH` (redis-cli's own variable, so it never appears in a process
+ * list), waits (bounded by `timeoutSeconds`) until every host answers PING, exits 0 without changes when
+ * any node already reports `cluster_state:ok` or knows other nodes (`cluster_known_nodes` > 1), and
+ * otherwise runs `redis-cli --cluster create <hosts> --cluster-replicas <replicas> --cluster-yes`.
+ */
+export function clusterCreateScript(opts: ClusterCreateScriptOptions): string {
+    const replicas = checkInt("replicas", opts.replicas ?? 1, 0);
+    const minimum = 3 * (replicas + 1);
+    if (opts.hosts.length < minimum) {
+        fail("hosts", opts.hosts, `at least ${minimum} host:port entries (3 masters with ${replicas} replica(s) each)`);
+    }
+    if (new Set(opts.hosts).size !== opts.hosts.length) fail("hosts", opts.hosts, "distinct host:port entries");
+    const hosts = opts.hosts.map((h) => checkHostPort("hosts", h));
+    const timeout = checkInt("timeoutSeconds", opts.timeoutSeconds ?? 300, 1);
+    const interval = checkInt("intervalSeconds", opts.intervalSeconds ?? 2, 1);
+    return `#!/bin/sh
+# Forms the Redis Cluster once; rendered by geo-data components/redis/conf.ts.
+set -eu
+: "\${REDISCLI_AUTH:?REDISCLI_AUTH must hold the Redis password}"
+export REDISCLI_AUTH
+hosts=${shQuote(hosts.join(" "))}
+deadline=$(( $(date +%s) + ${timeout} ))
+for node in $hosts; do
+  host=\${node%:*}
+  port=\${node##*:}
+  while :; do
+    reply=$(redis-cli -h "$host" -p "$port" ping 2>&1 || true)
+    [ "$reply" = "PONG" ] && break
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "cluster-create: $node did not answer PING within ${timeout}s; last reply: $reply" >&2
+      exit 1
+    fi
+    sleep ${interval}
+  done
+done
+echo "cluster-create: all nodes answer PING"
+for node in $hosts; do
+  info=$(redis-cli -h "\${node%:*}" -p "\${node##*:}" cluster info | tr -d '\\r')
+  state=$(printf '%s\\n' "$info" | sed -n 's/^cluster_state://p')
+  known=$(printf '%s\\n' "$info" | sed -n 's/^cluster_known_nodes://p')
+  if [ "$state" = "ok" ] || [ "\${known:-1}" -gt 1 ]; then
+    echo "cluster-create: cluster already formed ($node: cluster_state:$state, cluster_known_nodes:$known); nothing to do"
+    if [ "$state" != "ok" ]; then
+      echo "cluster-create: warning: cluster_state is $state; inspect with redis-cli --cluster check $node" >&2
+    fi
+    exit 0
+  fi
+done
+echo "cluster-create: forming the cluster"
+# shellcheck disable=SC2086 # one argument per host
+redis-cli --cluster create $hosts --cluster-replicas ${replicas} --cluster-yes
+`;
+}

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Installs the real servers the integration specs run against (Debian/Ubuntu, as root):
+#   redis-server (+ redis-tools for redis-cli), postgresql, pgbouncer.
+# Idempotent: a package is installed only when its binary is missing, and nothing is
+# done (not even `apt-get update`) when everything is already present.
+# Services are never started: while installing, /usr/sbin/policy-rc.d denies every
+# invoke-rc.d start (the Debian convention for containers); any daemon a package's
+# postinst started anyway is stopped afterwards. Tests start their own servers on
+# high random ports.
+set -eu
+
+missing=""
+
+if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
+  echo "install-servers: redis-server already present: $(redis-server --version)"
+else
+  missing="$missing redis-server redis-tools"
+fi
+
+if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  echo "install-servers: postgres already present: $(ls /usr/lib/postgresql/*/bin/postgres | tr '\n' ' ')"
+else
+  missing="$missing postgresql"
+fi
+
+if command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ]; then
+  echo "install-servers: pgbouncer already present"
+else
+  missing="$missing pgbouncer"
+fi
+
+if [ -z "$missing" ]; then
+  echo "install-servers: nothing to install"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-servers: must run as root to install:$missing" >&2
+  exit 1
+fi
+
+created_policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\n# created by geo-data scripts/install-servers.sh: do not start services\nexit 101\n' \
+    > /usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  created_policy=yes
+fi
+cleanup() {
+  if [ -n "$created_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+}
+trap cleanup EXIT
+
+echo "install-servers: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y --no-install-recommends $missing
+
+# Tolerate postinst scripts that started a daemon despite policy-rc.d.
+for svc in redis-server postgresql pgbouncer; do
+  if [ -x "/etc/init.d/$svc" ]; then
+    "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+  fi
+done
+
+echo "install-servers: installed:$missing"
+command -v redis-server >/dev/null 2>&1 && echo "install-servers: $(redis-server --version)"
+exit 0

@@ -1,0 +1,445 @@
+/**
+ * Runs the rendered Redis configuration against real servers on loopback: every rendered file must be
+ * accepted by redis-server / redis-server --sentinel, the rendered cluster-create script must form a
+ * 3 master + 3 replica cluster and be a no-op the second time, and a master + replica + 3 Sentinels must
+ * replicate and reach quorum. Only port, dir, bind and the auth include path are overridden, through the
+ * render options.
+ *
+ * Skipped when redis-server, redis-cli or getent is not installed (scripts/install-servers.sh installs the
+ * Redis ones), unless GEO_REQUIRE_SERVERS is set, in which case missing binaries fail the run.
+ */
+import { strict as assert } from "assert";
+import { ChildProcess, execFile, spawn, spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import {
+    clusterCreateScript,
+    renderAuthConf,
+    renderRedisConf,
+    renderSentinelAuthConf,
+    renderSentinelConf,
+    RedisConfOptions,
+    sentinelInitScript,
+} from "../components/redis/conf";
+
+const LOOPBACK = "127.0.0.1";
+/** Exercises the config-file quoting: a space, a double quote and a backslash. */
+const PASSWORD = `geo "p\\ss" ${crypto.randomBytes(8).toString("hex")}`;
+const MASTER_NAME = "geo-redis";
+
+interface Server {
+    readonly name: string;
+    readonly port: number;
+    readonly proc: ChildProcess;
+}
+
+const servers: Server[] = [];
+const usedPorts = new Set<number>();
+let root = "";
+
+function installed(binary: string): boolean {
+    return spawnSync("sh", ["-c", `command -v ${binary}`], { stdio: "ignore" }).status === 0;
+}
+
+function canListen(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const probe = net.createServer();
+        probe.once("error", () => resolve(false));
+        probe.listen(port, LOOPBACK, () => probe.close(() => resolve(true)));
+    });
+}
+
+/** A free high port (and, for cluster nodes, a free bus port at +10000). */
+async function freePort(withBus = false): Promise<number> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+        const port = 20000 + crypto.randomInt(10000);
+        if (usedPorts.has(port)) continue;
+        usedPorts.add(port);
+        if ((await canListen(port)) && (!withBus || (await canListen(port + 10000)))) return port;
+    }
+    throw new Error("no free loopback port found in 100 attempts");
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `probe` until it returns a value, at most `attempts` times `intervalMs` apart; stops at once when
+ * `giveUp` returns a reason.
+ */
+async function waitFor<T>(
+    what: string,
+    probe: () => Promise<T | undefined>,
+    attempts = 100,
+    intervalMs = 100,
+    giveUp: () => string | undefined = () => undefined,
+): Promise<T> {
+    let last: unknown;
+    for (let i = 0; i < attempts; i++) {
+        const reason = giveUp();
+        if (reason !== undefined) throw new Error(`gave up waiting for ${what}: ${reason}`);
+        try {
+            const value = await probe();
+            if (value !== undefined) return value;
+        } catch (e) {
+            last = e;
+        }
+        await sleep(intervalMs);
+    }
+    throw new Error(`timed out after ${attempts} x ${intervalMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
+}
+
+interface Run {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15000): Promise<Run> {
+    return new Promise((resolve) => {
+        execFile(file, args, { env: { ...process.env, ...env }, timeout: timeoutMs }, (error, stdout, stderr) => {
+            const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+            resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
+        });
+    });
+}
+
+/** redis-cli against a loopback port, authenticated with the test password unless `auth` is false. */
+async function cli(port: number, args: readonly string[], auth = true): Promise<string> {
+    const env: NodeJS.ProcessEnv = auth ? { REDISCLI_AUTH: PASSWORD } : { REDISCLI_AUTH: "" };
+    const result = await run("redis-cli", ["-h", LOOPBACK, "-p", String(port), ...args], env, 5000);
+    if (result.code !== 0) throw new Error(`redis-cli ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+    return result.stdout.trim();
+}
+
+/** CONFIG GET / SENTINEL MASTER style replies (alternating key and value lines) as a map. */
+function pairs(reply: string): Map<string, string> {
+    const lines = reply.split("\n");
+    const map = new Map<string, string>();
+    for (let i = 0; i + 1 < lines.length; i += 2) map.set(lines[i], lines[i + 1]);
+    return map;
+}
+
+/** INFO output as a map. */
+function info(reply: string): Map<string, string> {
+    const map = new Map<string, string>();
+    for (const line of reply.split(/\r?\n/)) {
+        const at = line.indexOf(":");
+        if (at > 0) map.set(line.slice(0, at), line.slice(at + 1));
+    }
+    return map;
+}
+
+async function configGet(port: number, ...keys: string[]): Promise<Map<string, string>> {
+    return pairs(await cli(port, ["CONFIG", "GET", ...keys]));
+}
+
+function mkdir(name: string): string {
+    const dir = path.join(root, name);
+    fs.mkdirSync(dir);
+    return dir;
+}
+
+/** Starts redis-server on `confPath` and waits until it answers PING; fails with its output if it exits. */
+async function start(name: string, port: number, confPath: string, sentinel = false): Promise<Server> {
+    // Sentinel re-creates its file on every rewrite with mode 0644 & ~umask: run it under umask 077 so the
+    // copy holding `sentinel auth-pass` stays private, as the Sentinel container does.
+    const command = sentinel ? ["sh", "-c", 'umask 077 && exec redis-server "$0" --sentinel', confPath] : ["redis-server", confPath];
+    const proc = spawn(command[0], command.slice(1), {
+        cwd: path.dirname(confPath),
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    proc.stdout!.on("data", (chunk) => (output += chunk));
+    proc.stderr!.on("data", (chunk) => (output += chunk));
+    const server: Server = { name, port, proc };
+    servers.push(server);
+    // A rejected directive ("FATAL CONFIG FILE ERROR") makes redis-server exit at once: fail fast with its output.
+    let closed: string | undefined;
+    proc.once("close", (code, signal) => (closed = `${name} exited (${code ?? signal})`));
+    await waitFor(
+        `${name} to answer PING`,
+        async () => ((await cli(port, ["PING"], !sentinel)) === "PONG" ? true : undefined),
+        50,
+        100,
+        () => closed,
+    ).catch((e: Error) => {
+        throw new Error(`${e.message}\n--- ${name} output ---\n${output}`);
+    });
+    assert.doesNotMatch(output, /FATAL CONFIG FILE ERROR/);
+    return server;
+}
+
+/**
+ * Renders redis.conf with port, dir and auth include path overridden (and bind, to loopback, unless
+ * `loopbackOnly` is false), writes it and the auth include, starts the server.
+ */
+async function startRedis(name: string, options: RedisConfOptions, loopbackOnly = true): Promise<Server> {
+    const dir = mkdir(name);
+    const port = await freePort(options.mode === "cluster");
+    const authIncludePath = path.join(dir, "auth.conf");
+    fs.writeFileSync(authIncludePath, renderAuthConf(PASSWORD), { mode: 0o600 });
+    const confPath = path.join(dir, "redis.conf");
+    fs.writeFileSync(confPath, renderRedisConf({ ...options, port, dir, authIncludePath, ...(loopbackOnly ? { bind: [LOOPBACK] } : {}) }));
+    return start(name, port, confPath);
+}
+
+/**
+ * Like Promise.all, but waits for every promise before rejecting, so no server is still being started
+ * (and registered for the after() hook) once a failed start has been reported.
+ */
+async function allSettled<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+    const results = await Promise.allSettled(promises);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/** Resolves when `proc` has exited, or after `ms` at the latest (without keeping the event loop alive). */
+function exited(proc: ChildProcess, ms: number): Promise<void> {
+    if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+        const timer = setTimeout(resolve, ms).unref();
+        proc.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+        });
+    });
+}
+
+function killAll(): void {
+    for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill("SIGKILL");
+}
+process.once("exit", killAll);
+
+let nodes: Server[] = [];
+let master: Server;
+let replica: Server;
+let sentinels: Server[] = [];
+const sentinelTargets: string[] = [];
+
+/**
+ * Starts a replica-source master, its replica, and 3 Sentinels whose writable config files are built by
+ * the rendered init script from the rendered template and auth file.
+ */
+async function startSentinelTopology(): Promise<void> {
+    master = await startRedis("master", { mode: "replica-source" });
+    replica = await startRedis("replica", { mode: "replica", replicaOf: { host: LOOPBACK, port: master.port } });
+    const shared = mkdir("sentinel-mounts");
+    const authPath = path.join(shared, "auth.conf");
+    fs.writeFileSync(authPath, renderSentinelAuthConf(MASTER_NAME, PASSWORD), { mode: 0o600 });
+    sentinels = await allSettled(
+        [0, 1, 2].map(async (i) => {
+            const dir = mkdir(`sentinel-${i}`);
+            const port = await freePort();
+            // One template per Sentinel here only because each needs its own loopback port.
+            const templatePath = path.join(shared, `sentinel-${i}.conf`);
+            fs.writeFileSync(
+                templatePath,
+                renderSentinelConf({ masterName: MASTER_NAME, masterHost: LOOPBACK, masterPort: master.port, port, dir, bind: [LOOPBACK] }),
+            );
+            const targetPath = path.join(dir, "sentinel.conf");
+            const init = await run("sh", [
+                "-c",
+                sentinelInitScript({ masterHost: LOOPBACK, templatePath, authPath, targetPath, resolveTimeoutSeconds: 5 }),
+            ]);
+            assert.equal(init.code, 0, init.stdout + init.stderr);
+            assert.equal(fs.statSync(targetPath).mode & 0o777, 0o600);
+            assert.equal(fs.readFileSync(targetPath, "utf8"), fs.readFileSync(templatePath, "utf8") + fs.readFileSync(authPath, "utf8"));
+            sentinelTargets.push(targetPath);
+            return start(`sentinel-${i}`, port, targetPath, true);
+        }),
+    );
+}
+
+describe("redis-server running the rendered configuration", function () {
+    before(async function () {
+        const missing = ["redis-server", "redis-cli", "getent"].filter((b) => !installed(b));
+        if (missing.length > 0) {
+            if (process.env.GEO_REQUIRE_SERVERS) {
+                throw new Error(`GEO_REQUIRE_SERVERS is set but these are not installed: ${missing.join(", ")}; run scripts/install-servers.sh`);
+            }
+            console.log(`    (skipping real-server Redis specs: ${missing.join(", ")} not installed; run scripts/install-servers.sh)`);
+            this.skip();
+        }
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "geo-redis-"));
+        // Both topologies start together so the replica's first sync (diskless, which waits
+        // repl-diskless-sync-delay = 5 s for more replicas) overlaps the cluster specs.
+        await allSettled([
+            allSettled([0, 1, 2, 3, 4, 5].map((i) => startRedis(`cluster-${i}`, { mode: "cluster" }))).then((started) => {
+                nodes = started;
+            }),
+            startSentinelTopology(),
+        ]);
+    });
+
+    after(async function () {
+        this.timeout(10000);
+        killAll();
+        await Promise.all(servers.map((s) => exited(s.proc, 3000)));
+        if (root) fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    describe("cluster mode: 6 nodes and the cluster-create script", function () {
+        const hosts = () => nodes.map((n) => `${LOOPBACK}:${n.port}`);
+        const createScript = () => clusterCreateScript({ hosts: hosts(), timeoutSeconds: 10, intervalSeconds: 1 });
+
+        it("accepts every directive and applies the documented values", async function () {
+            const config = await configGet(
+                nodes[0].port,
+                "appendonly", "appendfsync", "cluster-enabled", "cluster-node-timeout", "cluster-require-full-coverage",
+                "cluster-migration-barrier", "cluster-config-file", "maxmemory", "maxmemory-policy", "save", "requirepass",
+                "masterauth",
+            );
+            assert.deepEqual(Object.fromEntries(config), {
+                appendonly: "yes",
+                appendfsync: "everysec",
+                "cluster-enabled": "yes",
+                "cluster-node-timeout": "15000",
+                "cluster-require-full-coverage": "no",
+                "cluster-migration-barrier": "1",
+                "cluster-config-file": path.join(root, "cluster-0", "nodes.conf"),
+                maxmemory: String(768 * 1024 * 1024),
+                "maxmemory-policy": "allkeys-lru",
+                save: "900 1 300 10 60 10000",
+                requirepass: PASSWORD,
+                masterauth: PASSWORD,
+            });
+            assert.match(await cli(nodes[0].port, ["PING"], false), /NOAUTH/);
+        });
+
+        it("accepts the default bind (* -::*) and a hostname announcement", async function () {
+            const announced = "redis-0.redis-headless.geo-redis.svc.cluster.local";
+            const server = await startRedis(
+                "cluster-announce",
+                { mode: "cluster", announceHostname: announced, clusterPreferredEndpointType: "hostname" },
+                false,
+            );
+            const config = await configGet(server.port, "bind", "cluster-announce-hostname", "cluster-preferred-endpoint-type");
+            assert.deepEqual(Object.fromEntries(config), {
+                bind: "* -::*",
+                "cluster-announce-hostname": announced,
+                "cluster-preferred-endpoint-type": "hostname",
+            });
+        });
+
+        it("fails with a clear message when a node never answers PING", async function () {
+            const deadPort = await freePort(true);
+            const script = clusterCreateScript({
+                hosts: [...hosts().slice(0, 5), `${LOOPBACK}:${deadPort}`],
+                timeoutSeconds: 1,
+                intervalSeconds: 1,
+            });
+            const result = await run("sh", ["-c", script], { REDISCLI_AUTH: PASSWORD });
+            assert.equal(result.code, 1, result.stdout + result.stderr);
+            assert.match(result.stderr, new RegExp(`${LOOPBACK}:${deadPort} did not answer PING within 1s`));
+            assert.equal(await cli(nodes[0].port, ["CLUSTER", "INFO"]).then((i) => info(i).get("cluster_known_nodes")), "1");
+        });
+
+        it("forms 3 masters with one replica each", async function () {
+            const result = await run("sh", ["-c", createScript()], { REDISCLI_AUTH: PASSWORD });
+            assert.equal(result.code, 0, result.stdout + result.stderr);
+            assert.match(result.stdout, /cluster-create: forming the cluster/);
+            for (const node of nodes) {
+                await waitFor(`cluster_state:ok on ${node.name}`, async () =>
+                    info(await cli(node.port, ["CLUSTER", "INFO"])).get("cluster_state") === "ok" ? true : undefined,
+                );
+            }
+            // Each node's own view of its role (other nodes learn replica assignments by gossip, seconds later).
+            const roles = await Promise.all(nodes.map(async (n) => info(await cli(n.port, ["INFO", "replication"]))));
+            const masterPorts = nodes.filter((_, i) => roles[i].get("role") === "master").map((n) => String(n.port));
+            const replicaOf = roles.filter((r) => r.get("role") === "slave").map((r) => r.get("master_port"));
+            assert.equal(masterPorts.length, 3);
+            assert.equal(replicaOf.length, 3);
+            // Every master has exactly one replica.
+            assert.deepEqual([...replicaOf].sort(), [...masterPorts].sort());
+        });
+
+        it("detects the formed cluster on a second run and changes nothing", async function () {
+            const clusterInfo = async () =>
+                (await cli(nodes[0].port, ["CLUSTER", "INFO"])).replace(/^cluster_stats_messages.*$/gm, "");
+            const before = await clusterInfo();
+            const result = await run("sh", ["-c", createScript()], { REDISCLI_AUTH: PASSWORD });
+            assert.equal(result.code, 0, result.stdout + result.stderr);
+            assert.match(result.stdout, /cluster already formed \(.*cluster_state:ok, cluster_known_nodes:6\); nothing to do/);
+            assert.doesNotMatch(result.stdout, /forming the cluster|Performing hash slots allocation/);
+            assert.equal(await clusterInfo(), before);
+        });
+    });
+
+    describe("replica-source + replica + 3 Sentinels", function () {
+        it("master and replica accept every directive; the replica follows the master", async function () {
+            for (const server of [master, replica]) {
+                const config = await configGet(server.port, "appendonly", "maxmemory-policy", "min-replicas-max-lag", "repl-backlog-size", "masterauth");
+                assert.deepEqual(Object.fromEntries(config), {
+                    appendonly: "yes",
+                    "maxmemory-policy": "allkeys-lru",
+                    "min-replicas-max-lag": "10",
+                    "repl-backlog-size": String(64 * 1024 * 1024),
+                    masterauth: PASSWORD,
+                });
+            }
+            const replication = info(await cli(replica.port, ["INFO", "replication"]));
+            assert.equal(replication.get("role"), "slave");
+            assert.equal(replication.get("master_host"), LOOPBACK);
+            assert.equal(replication.get("master_port"), String(master.port));
+        });
+
+        it("replicates a write from the master to the replica", async function () {
+            await waitFor("master_link_status:up", async () =>
+                info(await cli(replica.port, ["INFO", "replication"])).get("master_link_status") === "up" ? true : undefined,
+                120, 100,
+            );
+            const value = crypto.randomBytes(8).toString("hex");
+            assert.equal(await cli(master.port, ["SET", "geo:probe", value]), "OK");
+            assert.equal(await cli(master.port, ["WAIT", "1", "5000"]), "1");
+            assert.equal(await cli(replica.port, ["GET", "geo:probe"]), value);
+            assert.match(await cli(replica.port, ["SET", "geo:probe", "x"]), /READONLY/);
+        });
+
+        it("Sentinels monitor the master with quorum 2 and can authorise a failover", async function () {
+            for (const s of sentinels) {
+                await waitFor(`${s.name} to discover the other Sentinels`, async () =>
+                    pairs(await cli(s.port, ["SENTINEL", "MASTER", MASTER_NAME], false)).get("num-other-sentinels") === "2" ? true : undefined,
+                    80, 100,
+                );
+                const m = pairs(await cli(s.port, ["SENTINEL", "MASTER", MASTER_NAME], false));
+                assert.equal(m.get("flags"), "master");
+                assert.equal(m.get("port"), String(master.port));
+                assert.equal(m.get("quorum"), "2");
+                assert.equal(m.get("num-slaves"), "1");
+                assert.match(await cli(s.port, ["SENTINEL", "CKQUORUM", MASTER_NAME], false), /^OK 3 usable Sentinels/);
+            }
+        });
+
+        it("the init script fails and writes nothing while the master's name does not resolve", async function () {
+            const dir = mkdir("sentinel-unresolved");
+            const targetPath = path.join(dir, "sentinel.conf");
+            const result = await run("sh", [
+                "-c",
+                sentinelInitScript({
+                    masterHost: "geo-redis-missing.invalid",
+                    templatePath: path.join(root, "sentinel-mounts", "sentinel-0.conf"),
+                    authPath: path.join(root, "sentinel-mounts", "auth.conf"),
+                    targetPath,
+                    resolveTimeoutSeconds: 1,
+                }),
+            ]);
+            assert.equal(result.code, 1, result.stdout + result.stderr);
+            assert.match(result.stderr, /geo-redis-missing\.invalid did not resolve within 1s/);
+            assert.deepEqual(fs.readdirSync(dir), []);
+        });
+
+        it("Sentinel rewrote its writable copy, which kept the master and the secret line, mode 0600", function () {
+            for (const target of sentinelTargets) {
+                const text = fs.readFileSync(target, "utf8");
+                assert.match(text, /^sentinel myid [0-9a-f]{40}$/m, "Sentinel persisted its state");
+                assert.match(text, new RegExp(`^sentinel monitor ${MASTER_NAME} ${LOOPBACK} ${master.port} 2$`, "m"));
+                assert.match(text, new RegExp(`^sentinel auth-pass ${MASTER_NAME} `, "m"));
+                assert.equal(fs.statSync(target).mode & 0o777, 0o600);
+            }
+        });
+    });
+});
