@@ -31,7 +31,8 @@ export interface StackPlan {
     objects: Record<string, any>[];
     schemaIssues: SchemaIssue[];
     violations: Violation[];
-    written: boolean;
+    /** Where the files were written (relative to the working directory), once written. */
+    outDir?: string;
 }
 
 /** Parses plan's arguments; throws on unknown flags. */
@@ -101,7 +102,6 @@ export async function plan(args: PlanArgs): Promise<StackPlan[]> {
             objects,
             schemaIssues: validateManifests(objects),
             violations: await runPolicies(policies, render.resources, { stack }),
-            written: false,
         };
         rendered.set(stack, result);
         return result;
@@ -128,7 +128,7 @@ function write(outDir: string, p: StackPlan): void {
         ]),
     );
     fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
-    p.written = true;
+    p.outDir = path.relative(process.cwd(), dir) || ".";
 }
 
 /** Resource counts by kind, most first: "Namespace 9, Chart 5". */
@@ -158,7 +158,7 @@ export function summarize(plans: StackPlan[], log: (line: string) => void = cons
             `  policies: ${mandatory.length} mandatory, ${p.violations.length - mandatory.length} advisory violation(s)`,
         );
         for (const v of p.violations) log(`    ${formatViolation(v)}`);
-        if (p.written) log(`  wrote out/${p.render.stack}/{manifests.yaml,resources.json,outputs.json}`);
+        if (p.outDir) log(`  wrote ${p.outDir}/{manifests.yaml,resources.json,outputs.json}`);
         if (p.schemaIssues.length || mandatory.length) failed = true;
     }
     return failed ? 1 : 0;
