@@ -4,7 +4,11 @@
 
 /** True for any Kubernetes object registered through @pulumi/kubernetes (not providers, charts or files). */
 export function isKubernetesObject(type: string): boolean {
-    return type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm.sh/") && !type.startsWith("kubernetes:yaml/");
+    return (
+        type.startsWith("kubernetes:") &&
+        !type.startsWith("kubernetes:helm.sh/") &&
+        !type.startsWith("kubernetes:yaml/")
+    );
 }
 
 /** `group/version:Kind` → Kind (`kubernetes:apps/v1:StatefulSet` → StatefulSet). */
@@ -27,7 +31,8 @@ export function imagesOf(props: Record<string, any>): { path: string; image: str
     podSpecs(props).forEach((pod, i) => {
         for (const field of ["initContainers", "containers"] as const) {
             (pod[field] ?? []).forEach((c: any) => {
-                if (typeof c?.image === "string") found.push({ path: `pod[${i}].${field}[${c.name}].image`, image: c.image });
+                if (typeof c?.image === "string")
+                    found.push({ path: `pod[${i}].${field}[${c.name}].image`, image: c.image });
             });
         }
     });
@@ -50,4 +55,115 @@ export function unpinnedReason(image: string): string | undefined {
     if (tag === "latest") return "uses the floating tag :latest";
     if (/^v?[0-9]+(-[a-z]+)?$/.test(tag)) return `uses the floating major-version tag :${tag}`;
     return undefined;
+}
+
+/** Type tokens of the custom resources and AWS resources the data-tier policies inspect. */
+export const TYPES = {
+    cnpgCluster: "kubernetes:postgresql.cnpg.io/v1:Cluster",
+    cnpgPooler: "kubernetes:postgresql.cnpg.io/v1:Pooler",
+    cnpgScheduledBackup: "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup",
+    barmanObjectStore: "kubernetes:barmancloud.cnpg.io/v1:ObjectStore",
+    s3Bucket: "aws:s3/bucket:Bucket",
+    s3Versioning: "aws:s3/bucketVersioning:BucketVersioning",
+    s3Encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    s3PublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    s3Lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    kmsKey: "aws:kms/key:Key",
+} as const;
+
+/** The Barman Cloud plugin's name in CloudNativePG `spec.plugins`. */
+export const BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io";
+
+/** `namespace/name` of a Kubernetes object's props (for messages). */
+export function objectRef(props: Record<string, any>): string {
+    const m = props?.metadata ?? {};
+    return `${m.namespace ?? "default"}/${m.name ?? "?"}`;
+}
+
+/** A resource as stack policies see it (the subset used here). */
+export interface StackResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly props: Record<string, any>;
+}
+
+/**
+ * The sibling resources of type `type` configuring an S3 bucket (@pulumi/aws 7 splits a bucket's
+ * configuration into resources that name it in `bucket`). Matches on the bucket's name, which is known at
+ * preview time when the bucket is named explicitly.
+ */
+export function bucketSiblings(
+    resources: readonly StackResource[],
+    bucket: StackResource,
+    type: string,
+): StackResource[] {
+    const name = bucket.props?.bucket;
+    if (typeof name !== "string" || name === "") return [];
+    return resources.filter((r) => r.type === type && r.props?.bucket === name);
+}
+
+/** The buckets of a stack. */
+export function buckets(resources: readonly StackResource[]): StackResource[] {
+    return resources.filter((r) => r.type === TYPES.s3Bucket);
+}
+
+/** The display name of a bucket for messages. */
+export function bucketRef(bucket: StackResource): string {
+    return typeof bucket.props?.bucket === "string" ? bucket.props.bucket : bucket.name;
+}
+
+/** Labels of a StatefulSet's pod template (or of the object when the template has none). */
+function workloadLabels(props: Record<string, any>): Record<string, string> {
+    return props?.spec?.template?.metadata?.labels ?? props?.metadata?.labels ?? {};
+}
+
+/** A cluster-mode Redis StatefulSet: labelled `app.kubernetes.io/name: redis`, `app.kubernetes.io/component: cluster`. */
+export function isRedisClusterStatefulSet(props: Record<string, any>): boolean {
+    const l = workloadLabels(props);
+    return l["app.kubernetes.io/name"] === "redis" && l["app.kubernetes.io/component"] === "cluster";
+}
+
+/** A Redis server StatefulSet (any `app.kubernetes.io/name: redis` component except `sentinel`). */
+export function redisServerStatefulSet(props: Record<string, any>): boolean {
+    const l = workloadLabels(props);
+    return l["app.kubernetes.io/name"] === "redis" && l["app.kubernetes.io/component"] !== "sentinel";
+}
+
+/** True when a label selector (`matchLabels`, and `matchExpressions` with In/NotIn/Exists/DoesNotExist) selects `labels`. */
+export function selectsPods(selector: any, labels: Record<string, string>): boolean {
+    if (
+        !selector ||
+        (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)
+    )
+        return false;
+    const ml = Object.entries<string>(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+    const me = (selector.matchExpressions ?? []).every((e: any) => {
+        const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+        switch (e.operator) {
+            case "In":
+                return has && (e.values ?? []).includes(labels[e.key]);
+            case "NotIn":
+                return !has || !(e.values ?? []).includes(labels[e.key]);
+            case "Exists":
+                return has;
+            case "DoesNotExist":
+                return !has;
+            default:
+                return false;
+        }
+    });
+    return ml && me;
+}
+
+/** The value of the last `directive value` line of a redis.conf text (Redis applies the last one), lower-cased. */
+export function confValue(conf: string, directive: string): string | undefined {
+    let value: string | undefined;
+    for (const raw of conf.split("\n")) {
+        const line = raw.trim();
+        if (line === "" || line.startsWith("#")) continue;
+        const [key, ...rest] = line.split(/\s+/);
+        if (key.toLowerCase() === directive) value = rest.join(" ").toLowerCase();
+    }
+    return value;
 }

@@ -68,7 +68,7 @@ describe("npm run plan", () => {
     it("rejects stacks whose configs disagree on the primary region", async () => {
         await assert.rejects(plan({ stacks: ["us-west"], overrides: { "us-east/primaryRegion": "us-west-2" }, out }), {
             message:
-                'geo-data:primaryRegion: is "us-east-1" but stack organization/geo-data/us-east has primaryRegion "us-west-2"; the two stacks must agree',
+                "geo-data:primaryRegion: the stacks disagree (us-east: us-west-2, us-west: us-east-1); set the same primaryRegion in every stack — two stacks that each think they are primary is split brain",
         });
     });
 

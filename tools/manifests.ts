@@ -4,7 +4,7 @@
  */
 import * as yaml from "js-yaml";
 import { isKubernetesObject } from "../policies/lib";
-import { REDACTED, RecordedResource, redact } from "./harness";
+import { REDACTED, RecordedResource, redact, unwrapSecrets } from "./harness";
 
 /** The Kubernetes object of a recorded resource, keys ordered apiVersion, kind, metadata, then the rest. */
 export function toObject(r: RecordedResource): Record<string, any> {
@@ -12,9 +12,11 @@ export function toObject(r: RecordedResource): Record<string, any> {
     const { apiVersion, kind, metadata, ...rest } = inputs;
     const obj: Record<string, any> = { apiVersion, kind, metadata, ...rest };
     // Secret payloads are never written, whether or not the program marked them secret.
+    // (The SDK marks the whole data/stringData map secret, so take the key names from the unwrapped inputs.)
     if (kind === "Secret") {
+        const plain = unwrapSecrets(r.inputs);
         for (const field of ["data", "stringData"]) {
-            if (obj[field]) obj[field] = Object.fromEntries(Object.keys(obj[field]).map((k) => [k, REDACTED]));
+            if (plain[field]) obj[field] = Object.fromEntries(Object.keys(plain[field]).map((k) => [k, REDACTED]));
         }
     }
     return obj;

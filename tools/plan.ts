@@ -8,6 +8,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parseRegionConfig } from "../config";
+import { checkConfigsAgree } from "../components/shared/pair";
 import { policies } from "../policies/policies";
 import { RecordedResource, ROOT, RenderResult, StackOutputs, redact, renderStack } from "./harness";
 import { manifestObjects, toYaml } from "./manifests";
@@ -77,6 +79,8 @@ export async function plan(args: PlanArgs): Promise<StackPlan[]> {
     const wanted = args.stacks.length ? args.stacks : all;
     for (const s of wanted) if (!all.includes(s)) throw new Error(`unknown stack "${s}" (stacks: ${all.join(", ")})`);
     const configs = new Map(all.map((s) => [s, loadStackConfig(s, overridesFor(s, args.overrides))]));
+    // Split brain by config fails here, before anything renders: every stack must name the same primary.
+    checkConfigsAgree(all.map((stack) => parseRegionConfig(configs.get(stack)!.config, stack)));
     const rendered = new Map<string, StackPlan>();
 
     const renderOne = async (stack: string, chain: string[] = []): Promise<StackPlan> => {

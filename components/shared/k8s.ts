@@ -27,9 +27,7 @@ export function podSecurityContext(uid = 999, gid = uid): Input {
 }
 
 /** Container security context: no privilege escalation, all capabilities dropped, read-only root FS. */
-export function containerSecurityContext(
-    readOnlyRootFilesystem = true,
-): k8s.types.input.core.v1.SecurityContext {
+export function containerSecurityContext(readOnlyRootFilesystem = true): k8s.types.input.core.v1.SecurityContext {
     return {
         allowPrivilegeEscalation: false,
         readOnlyRootFilesystem,
@@ -54,12 +52,20 @@ export function resources(r: Resources): { requests: Record<string, string>; lim
  * Topology spread over zones (hard) and hosts (soft) for pods matching `selector`: with N replicas over Z
  * zones no zone holds more than ceil(N/Z).
  */
-export function zoneSpread(
-    selector: Record<string, string>,
-): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+export function zoneSpread(selector: Record<string, string>): k8s.types.input.core.v1.TopologySpreadConstraint[] {
     return [
-        { maxSkew: 1, topologyKey: ZONE_KEY, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector } },
-        { maxSkew: 1, topologyKey: HOST_KEY, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+        {
+            maxSkew: 1,
+            topologyKey: ZONE_KEY,
+            whenUnsatisfiable: "DoNotSchedule",
+            labelSelector: { matchLabels: selector },
+        },
+        {
+            maxSkew: 1,
+            topologyKey: HOST_KEY,
+            whenUnsatisfiable: "ScheduleAnyway",
+            labelSelector: { matchLabels: selector },
+        },
     ];
 }
 

@@ -17,10 +17,18 @@ export interface PairInfo {
 }
 
 /**
- * Checks that this stack's config and the peer stack's published `pair` describe the same pair. A
- * mismatch on `primaryRegion` is split-brain by config and is always an error.
+ * Checks this stack's config against the peer stack's published (deployed) `pair`. The region pair and
+ * DNS zone must match exactly. On `primaryRegion` the only fatal disagreement is both stacks claiming to be
+ * primary (split brain); this stack naming the peer primary while the peer's deployed outputs still name
+ * this stack is the first half of a switchover (demote first, then promote) and is allowed — `warn` is
+ * told about it.
  */
-export function checkPair(self: PairInfo, peer: PairInfo | undefined, peerStack: string): void {
+export function checkPair(
+    self: PairInfo,
+    peer: PairInfo | undefined,
+    peerStack: string,
+    warn: (msg: string) => void,
+): void {
     if (!peer) {
         throw new ConfigError(
             "geo-data:primaryStack",
@@ -28,10 +36,52 @@ export function checkPair(self: PairInfo, peer: PairInfo | undefined, peerStack:
         );
     }
     const fail = (key: string, mine: string, theirs: string, what: string) => {
-        throw new ConfigError(`geo-data:${key}`, `is ${JSON.stringify(mine)} but stack ${peerStack} has ${what} ${JSON.stringify(theirs)}; the two stacks must agree`);
+        throw new ConfigError(
+            `geo-data:${key}`,
+            `is ${JSON.stringify(mine)} but stack ${peerStack} has ${what} ${JSON.stringify(theirs)}; the two stacks must agree`,
+        );
     };
     if (self.peerRegion !== peer.region) fail("peerRegion", self.peerRegion, peer.region, "region");
     if (self.region !== peer.peerRegion) fail("region", self.region, peer.peerRegion, "peerRegion");
     if (self.dnsZone !== peer.dnsZone) fail("dnsZone", self.dnsZone, peer.dnsZone, "dnsZone");
-    if (self.primaryRegion !== peer.primaryRegion) fail("primaryRegion", self.primaryRegion, peer.primaryRegion, "primaryRegion");
+    if (self.primaryRegion === peer.primaryRegion) return;
+    if (self.primaryRegion === self.region && peer.primaryRegion === peer.region) {
+        throw new ConfigError(
+            "geo-data:primaryRegion",
+            `is ${JSON.stringify(self.primaryRegion)} (this stack) but stack ${peerStack} is deployed as primary (${peer.primaryRegion}): two primaries. ` +
+                `Demote ${peer.primaryRegion} first (set primaryRegion there and pulumi up it), then promote this stack; see npm run switchover`,
+        );
+    }
+    warn(
+        `primaryRegion is ${self.primaryRegion} here but stack ${peerStack} is still deployed with ${peer.primaryRegion}: ` +
+            `this update demotes ${self.region}; finish the switchover by deploying ${peerStack}`,
+    );
+}
+
+/** One stack's view of the pair, from its config file. */
+export interface StackView {
+    readonly stack: string;
+    readonly region: string;
+    readonly primaryRegion: string;
+}
+
+/**
+ * Static check over the committed stack configs: every stack must name the same primary region, and it
+ * must be one of the stacks' regions. Split brain by config fails here, before anything is deployed.
+ */
+export function checkConfigsAgree(views: readonly StackView[]): string {
+    const named = [...new Set(views.map((v) => v.primaryRegion))];
+    if (named.length !== 1) {
+        throw new ConfigError(
+            "geo-data:primaryRegion",
+            `the stacks disagree (${views.map((v) => `${v.stack}: ${v.primaryRegion}`).join(", ")}); set the same primaryRegion in every stack — two stacks that each think they are primary is split brain`,
+        );
+    }
+    if (!views.some((v) => v.region === named[0])) {
+        throw new ConfigError(
+            "geo-data:primaryRegion",
+            `${JSON.stringify(named[0])} is not the region of any stack (${views.map((v) => `${v.stack}: ${v.region}`).join(", ")})`,
+        );
+    }
+    return named[0];
 }

@@ -27,7 +27,7 @@ export class ConfigError extends pulumi.RunError {
 
 /** Formats a value for an error message: strings quoted, everything else as JSON. */
 export function show(value: unknown): string {
-    return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    return typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
 }
 
 /** Throws a ConfigError for `key` when `check(value)` fails; returns the value otherwise. */
@@ -111,7 +111,14 @@ export const cron6: Check<string> = (v) => {
     if (fields.length !== 6 || !fields.every((f) => CRON_FIELD.test(f))) {
         return "expected a 6-field cron expression: second minute hour day-of-month month day-of-week (e.g. 0 0 2 * * *)";
     }
-    const ranges: [number, number][] = [[0, 59], [0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
+    const ranges: [number, number][] = [
+        [0, 59],
+        [0, 59],
+        [0, 23],
+        [1, 31],
+        [1, 12],
+        [0, 7],
+    ];
     for (let i = 0; i < 6; i++) {
         for (const n of fields[i].match(/[0-9]+/g) ?? []) {
             const isStep = fields[i].includes(`/${n}`);

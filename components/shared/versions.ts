@@ -67,7 +67,9 @@ export const manifests = {
 export const images = {
     /** PostgreSQL 17 operand image for CloudNativePG (standard flavour, Debian bookworm). */
     postgres: "ghcr.io/cloudnative-pg/postgresql:17.6-standard-bookworm",
-    /** Redis 7.4 (BSD-3 up to 7.4). */
+    /** PgBouncer for CloudNativePG Poolers: the default of CloudNativePG 1.30.0, pinned here so it changes only on purpose. */
+    pgbouncer: "ghcr.io/cloudnative-pg/pgbouncer:1.25.1",
+    /** Redis 7.4 (RSALv2/SSPLv1 since 7.4; choose `redisEngine: valkey` for a BSD-licensed server). */
     redis: "docker.io/library/redis:7.4.6-alpine",
     /** Valkey 8.1, the BSD-licensed Redis fork, selectable with `redisEngine: valkey`. */
     valkey: "docker.io/valkey/valkey:8.1.4-alpine",

@@ -7,7 +7,8 @@ import { imagesOf, isKubernetesObject, unpinnedReason } from "../lib";
  */
 export const workloadDisallowUnpinnedImages: ResourceValidationPolicy = {
     name: "workload-disallow-unpinned-images",
-    description: "Container images must be pinned to an exact version tag or a sha256 digest, never :latest, no tag, or a bare major version.",
+    description:
+        "Container images must be pinned to an exact version tag or a sha256 digest, never :latest, no tag, or a bare major version.",
     enforcementLevel: "mandatory",
     severity: "high",
     remediationSteps:

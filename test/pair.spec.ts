@@ -1,0 +1,99 @@
+import { strict as assert } from "assert";
+import { PairInfo, checkConfigsAgree, checkPair } from "../components/shared/pair";
+import { render } from "./support";
+
+const WEST: PairInfo = {
+    region: "us-west-2",
+    peerRegion: "us-east-1",
+    primaryRegion: "us-east-1",
+    dnsZone: "data.internal",
+};
+const EAST: PairInfo = {
+    region: "us-east-1",
+    peerRegion: "us-west-2",
+    primaryRegion: "us-east-1",
+    dnsZone: "data.internal",
+};
+const REF = "acme/geo-data/us-east";
+
+function outcome(self: PairInfo, peer: PairInfo | undefined): string {
+    const warnings: string[] = [];
+    try {
+        checkPair(self, peer, REF, (m) => warnings.push(m));
+    } catch (err) {
+        return `error: ${(err as Error).message}`;
+    }
+    return warnings.length ? `warn: ${warnings.join("; ")}` : "ok";
+}
+
+describe("region pair checks", () => {
+    it("accepts two stacks that agree", () => assert.equal(outcome(WEST, EAST), "ok"));
+
+    it("refuses two primaries (this stack promoted before the peer was demoted)", () => {
+        assert.equal(
+            outcome({ ...WEST, primaryRegion: "us-west-2" }, EAST),
+            'error: geo-data:primaryRegion: is "us-west-2" (this stack) but stack acme/geo-data/us-east is deployed as primary (us-east-1): two primaries. Demote us-east-1 first (set primaryRegion there and pulumi up it), then promote this stack; see npm run switchover',
+        );
+    });
+
+    it("allows demoting this stack while the peer still names it primary (first half of a failback)", () => {
+        assert.equal(
+            outcome(WEST, { ...EAST, primaryRegion: "us-west-2" }),
+            "warn: primaryRegion is us-east-1 here but stack acme/geo-data/us-east is still deployed with us-west-2: this update demotes us-west-2; finish the switchover by deploying acme/geo-data/us-east",
+        );
+    });
+
+    it("refuses a mismatched pair or DNS zone", () => {
+        assert.equal(
+            outcome({ ...WEST, peerRegion: "us-east-2" }, EAST),
+            'error: geo-data:peerRegion: is "us-east-2" but stack acme/geo-data/us-east has region "us-east-1"; the two stacks must agree',
+        );
+        assert.equal(
+            outcome(WEST, { ...EAST, dnsZone: "db.internal" }),
+            'error: geo-data:dnsZone: is "data.internal" but stack acme/geo-data/us-east has dnsZone "db.internal"; the two stacks must agree',
+        );
+        assert.equal(
+            outcome(WEST, undefined),
+            'error: geo-data:primaryStack: stack acme/geo-data/us-east exports no "pair" output; deploy it first (pulumi up --stack us-east)',
+        );
+    });
+
+    it("statically requires every stack file to name the same primary", () => {
+        assert.equal(
+            checkConfigsAgree([
+                { stack: "us-east", region: "us-east-1", primaryRegion: "us-west-2" },
+                { stack: "us-west", region: "us-west-2", primaryRegion: "us-west-2" },
+            ]),
+            "us-west-2",
+        );
+        assert.throws(
+            () =>
+                checkConfigsAgree([
+                    { stack: "us-east", region: "us-east-1", primaryRegion: "us-east-1" },
+                    { stack: "us-west", region: "us-west-2", primaryRegion: "us-west-2" },
+                ]),
+            {
+                message:
+                    "geo-data:primaryRegion: the stacks disagree (us-east: us-east-1, us-west: us-west-2); set the same primaryRegion in every stack — two stacks that each think they are primary is split brain",
+            },
+        );
+    });
+
+    it("us-west fails to render, before registering its resources, when promoted against a deployed primary us-east", async () => {
+        let err: (Error & { registeredResources?: { type: string }[] }) | undefined;
+        try {
+            await render("us-west", { primaryRegion: "us-west-2" }, {});
+        } catch (e) {
+            err = e as Error;
+        }
+        assert.ok(err);
+        assert.match(
+            err.message,
+            /^geo-data:primaryRegion: is "us-west-2" \(this stack\) but stack organization\/geo-data\/us-east is deployed as primary \(us-east-1\): two primaries\./,
+        );
+        assert.deepEqual(
+            err.registeredResources!.map((r) => r.type),
+            ["pulumi:pulumi:StackReference"],
+        );
+    });
+});
