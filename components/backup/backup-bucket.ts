@@ -1,0 +1,338 @@
+/**
+ * BackupBucket: one region's S3 bucket for database backups, with the sibling resources @pulumi/aws 7
+ * splits S3 into (versioning, SSE-KMS, public access block, ownership controls, lifecycle, TLS-only
+ * bucket policy), the KMS key (unless one is configured) and the IRSA role the database pods use, which
+ * may touch only its own prefix of this bucket.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, arnOf, intBetween } from "../shared/validate";
+
+/** Storage class backups move to after `archiveAfterDays`. Glacier Instant Retrieval: still readable by barman-cloud-restore without a manual S3 restore. */
+export const ARCHIVE_STORAGE_CLASS = "GLACIER_IR";
+
+/** Arguments of BackupBucket. */
+export interface BackupBucketArgs {
+    /** Globally unique bucket name (see `defaultBackupBucketName`). */
+    readonly bucketName: pulumi.Input<string>;
+    /** AWS region of the bucket (also set on every sibling, as @pulumi/aws 7 resources take a region). */
+    readonly region: string;
+    /** IAM OIDC provider of the region's EKS cluster (IRSA). */
+    readonly oidcProviderArn: string;
+    /** Kubernetes service accounts allowed to assume the role, as `system:serviceaccount:<ns>:<name>`. */
+    readonly serviceAccounts: readonly string[];
+    /** Name of the IAM role (IAM is global: include the region). */
+    readonly roleName: string;
+    /** The only prefix the role may read and write. Defaults to "postgres". */
+    readonly prefix?: string;
+    /** An existing KMS key for SSE-KMS. Defaults to a new key for this bucket (rotation on). */
+    readonly kmsKeyArn?: string;
+    /** Days after which current and noncurrent objects move to ARCHIVE_STORAGE_CLASS. Defaults to 30. */
+    readonly archiveAfterDays?: number;
+    /** Days after which current objects expire and noncurrent versions are deleted. Defaults to 40. */
+    readonly expirationDays?: number;
+    /** `protect` and `retainOnDelete` on the bucket and the key. Defaults to true. */
+    readonly protect?: boolean;
+    /** Tags on every AWS resource. Defaults to none. */
+    readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** BackupBucketArgs with every default applied. */
+export type ResolvedBackupBucketArgs = Required<Omit<BackupBucketArgs, "kmsKeyArn">> & { readonly kmsKeyArn?: string };
+
+/** Applies the documented defaults and validates; throws naming the property, the value and what is allowed. */
+export function validateBackupBucketArgs(args: BackupBucketArgs): ResolvedBackupBucketArgs {
+    const fail = (prop: string, value: unknown, problem: string): never => {
+        throw new ConfigError(`BackupBucket.${prop}`, `${JSON.stringify(value)} is not allowed; ${problem}`);
+    };
+    const a = {
+        ...args,
+        prefix: args.prefix ?? "postgres",
+        archiveAfterDays: args.archiveAfterDays ?? 30,
+        expirationDays: args.expirationDays ?? 40,
+        protect: args.protect ?? true,
+        tags: args.tags ?? {},
+    };
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(a.prefix))
+        fail("prefix", a.prefix, "expected lower-case letters, digits and '-' (no slashes)");
+    const archive = intBetween(1, 3650)(a.archiveAfterDays);
+    if (archive) fail("archiveAfterDays", a.archiveAfterDays, archive);
+    const expiry = intBetween(a.archiveAfterDays + 1, 3650)(a.expirationDays);
+    if (expiry) fail("expirationDays", a.expirationDays, `${expiry} (S3 expires objects only after their transition)`);
+    if (a.kmsKeyArn !== undefined && arnOf("kms")(a.kmsKeyArn))
+        fail("kmsKeyArn", a.kmsKeyArn, arnOf("kms")(a.kmsKeyArn)!);
+    if (!a.serviceAccounts.length) fail("serviceAccounts", a.serviceAccounts, "expected at least one service account");
+    for (const sa of a.serviceAccounts) {
+        if (!/^system:serviceaccount:[a-z0-9-]+:[a-z0-9.-]+$/.test(sa)) {
+            fail("serviceAccounts", sa, "expected system:serviceaccount:<namespace>:<name>");
+        }
+    }
+    if (!/^[A-Za-z0-9+=,.@_-]{1,64}$/.test(a.roleName))
+        fail("roleName", a.roleName, "expected an IAM role name of at most 64 characters");
+    issuerOf(a.oidcProviderArn);
+    return a;
+}
+
+/** `<prefix>-pg-backups-<account>-<region>`: globally unique per account and region, and derivable by the peer stack. */
+export function defaultBackupBucketName(prefix: string, accountId: string, region: string): string {
+    const name = `${prefix}-pg-backups-${accountId}-${region}`;
+    if (name.length > 63) throw new Error(`derived bucket name ${name} is longer than 63 characters`);
+    return name;
+}
+
+/** The OIDC issuer (host/path) of an IAM OIDC provider ARN, the prefix of its condition keys. */
+export function issuerOf(oidcProviderArn: string): string {
+    const m = /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/(.+)$/.exec(oidcProviderArn);
+    if (!m)
+        throw new ConfigError(
+            "BackupBucket.oidcProviderArn",
+            `${JSON.stringify(oidcProviderArn)} is not an IAM OIDC provider ARN`,
+        );
+    return m[1];
+}
+
+/** The IRSA trust policy: only the listed service accounts, only for STS. */
+export function irsaTrustPolicy(oidcProviderArn: string, serviceAccounts: readonly string[]): Record<string, unknown> {
+    const issuer = issuerOf(oidcProviderArn);
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "DatabasePodsOnly",
+                Effect: "Allow",
+                Principal: { Federated: oidcProviderArn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                    StringEquals: { [`${issuer}:aud`]: "sts.amazonaws.com", [`${issuer}:sub`]: [...serviceAccounts] },
+                },
+            },
+        ],
+    };
+}
+
+/**
+ * The role's permissions: list, read, write and delete (retention) objects under `<prefix>/` only, and use
+ * the key only through S3 in this region. HeadBucket (which barman-cloud calls) carries no s3:prefix, hence
+ * `StringLikeIfExists`; any listing that names a prefix is confined to this one.
+ */
+export function backupAccessPolicy(
+    bucketArn: string,
+    prefix: string,
+    kmsKeyArn: string,
+    region: string,
+): Record<string, unknown> {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ListOwnPrefix",
+                Effect: "Allow",
+                Action: ["s3:ListBucket"],
+                Resource: bucketArn,
+                Condition: { StringLikeIfExists: { "s3:prefix": [`${prefix}/*`] } },
+            },
+            { Sid: "BucketLocation", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: bucketArn },
+            {
+                Sid: "ObjectsUnderOwnPrefix",
+                Effect: "Allow",
+                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                Resource: `${bucketArn}/${prefix}/*`,
+            },
+            {
+                Sid: "BucketKeyViaS3",
+                Effect: "Allow",
+                Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                Resource: kmsKeyArn,
+                Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+            },
+        ],
+    };
+}
+
+/** Bucket policy: deny every request not made over TLS 1.2+. */
+export function tlsOnlyBucketPolicy(bucketArn: string): Record<string, unknown> {
+    const resources = [bucketArn, `${bucketArn}/*`];
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: resources,
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+            {
+                Sid: "DenyOldTls",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: resources,
+                Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+            },
+        ],
+    };
+}
+
+/** Lifecycle: archive after `archiveAfterDays`, expire after `expirationDays`, clean up uploads and markers. */
+export function lifecycleRules(
+    archiveAfterDays: number,
+    expirationDays: number,
+): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+    return [
+        {
+            id: "archive-then-expire",
+            status: "Enabled",
+            filter: {},
+            transitions: [{ days: archiveAfterDays, storageClass: ARCHIVE_STORAGE_CLASS }],
+            expiration: { days: expirationDays },
+            noncurrentVersionTransitions: [{ noncurrentDays: archiveAfterDays, storageClass: ARCHIVE_STORAGE_CLASS }],
+            noncurrentVersionExpiration: { noncurrentDays: expirationDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+        },
+        {
+            id: "expired-delete-markers",
+            status: "Enabled",
+            filter: {},
+            expiration: { expiredObjectDeleteMarker: true },
+        },
+    ];
+}
+
+/** One region's backup bucket, its key and the database pods' IRSA role. */
+export class BackupBucket extends pulumi.ComponentResource {
+    public readonly bucket: aws.s3.Bucket;
+    /** Bucket name. */
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly bucketArn: pulumi.Output<string>;
+    /** The KMS key encrypting the bucket (created or configured). */
+    public readonly kmsKeyArn: pulumi.Output<string>;
+    /** The IRSA role for the database pods' service accounts. */
+    public readonly roleArn: pulumi.Output<string>;
+    /** The prefix the role may use. */
+    public readonly prefix: string;
+
+    constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("geo:backup:BackupBucket", name, {}, opts);
+        const a = validateBackupBucketArgs(args);
+        const tags = { "app.kubernetes.io/part-of": "geo-data", "geo-data/purpose": "database-backups", ...a.tags };
+        const stateful: pulumi.CustomResourceOptions = { parent: this, protect: a.protect, retainOnDelete: a.protect };
+        const child: pulumi.CustomResourceOptions = { parent: this };
+
+        let kmsKeyArn: pulumi.Output<string>;
+        if (a.kmsKeyArn) {
+            kmsKeyArn = pulumi.output(a.kmsKeyArn);
+        } else {
+            const key = new aws.kms.Key(
+                `${name}-kms-key`,
+                {
+                    region: a.region,
+                    description: pulumi.interpolate`SSE-KMS for database backups in ${a.bucketName}`,
+                    enableKeyRotation: true,
+                    deletionWindowInDays: 30,
+                    tags,
+                },
+                stateful,
+            );
+            new aws.kms.Alias(
+                `${name}-kms-alias`,
+                { region: a.region, name: pulumi.interpolate`alias/${a.bucketName}`, targetKeyId: key.keyId },
+                child,
+            );
+            kmsKeyArn = key.arn;
+        }
+
+        this.bucket = new aws.s3.Bucket(
+            `${name}-bucket`,
+            { bucket: a.bucketName, region: a.region, forceDestroy: false, tags },
+            stateful,
+        );
+        const bucket = this.bucket.bucket;
+        const sibling = { ...child, dependsOn: [this.bucket] };
+        new aws.s3.BucketOwnershipControls(
+            `${name}-ownership`,
+            { bucket, region: a.region, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            sibling,
+        );
+        const publicAccess = new aws.s3.BucketPublicAccessBlock(
+            `${name}-public-access-block`,
+            {
+                bucket,
+                region: a.region,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            sibling,
+        );
+        const versioning = new aws.s3.BucketVersioning(
+            `${name}-versioning`,
+            { bucket, region: a.region, versioningConfiguration: { status: "Enabled" } },
+            sibling,
+        );
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            {
+                bucket,
+                region: a.region,
+                rules: [
+                    {
+                        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn },
+                        bucketKeyEnabled: true,
+                    },
+                ],
+            },
+            sibling,
+        );
+        // Lifecycle rules on noncurrent versions need versioning first.
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            { bucket, region: a.region, rules: lifecycleRules(a.archiveAfterDays, a.expirationDays) },
+            { ...child, dependsOn: [this.bucket, versioning] },
+        );
+        new aws.s3.BucketPolicy(
+            `${name}-policy`,
+            { bucket, region: a.region, policy: pulumi.jsonStringify(this.bucket.arn.apply(tlsOnlyBucketPolicy)) },
+            { ...child, dependsOn: [this.bucket, publicAccess] },
+        );
+
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                name: a.roleName,
+                description: pulumi.interpolate`Database pods (IRSA) writing backups to ${a.bucketName}/${a.prefix}`,
+                assumeRolePolicy: JSON.stringify(irsaTrustPolicy(a.oidcProviderArn, a.serviceAccounts)),
+                maxSessionDuration: 3600,
+                tags,
+            },
+            child,
+        );
+        new aws.iam.RolePolicy(
+            `${name}-role-policy`,
+            {
+                role: role.name,
+                name: "backup-prefix-access",
+                policy: pulumi
+                    .all([this.bucket.arn, kmsKeyArn])
+                    .apply(([bucketArn, keyArn]) =>
+                        JSON.stringify(backupAccessPolicy(bucketArn, a.prefix, keyArn, a.region)),
+                    ),
+            },
+            child,
+        );
+
+        this.bucketName = bucket;
+        this.bucketArn = this.bucket.arn;
+        this.kmsKeyArn = kmsKeyArn;
+        this.roleArn = role.arn;
+        this.prefix = a.prefix;
+        this.registerOutputs({
+            bucketName: this.bucketName,
+            bucketArn: this.bucketArn,
+            kmsKeyArn: this.kmsKeyArn,
+            roleArn: this.roleArn,
+        });
+    }
+}
