@@ -77,48 +77,109 @@ describe("redis conf: renderRedisConf", () => {
         it(`renders exactly the default lines for mode ${mode}`, () => {
             const text = renderRedisConf(opts);
             assert.deepEqual(settings(text), expected);
-            assert.equal(lines(text)[0], `# redis.conf for mode ${mode}, rendered by geo-data components/redis/conf.ts.`);
+            assert.equal(
+                lines(text)[0],
+                `# redis.conf for mode ${mode}, rendered by geo-data components/redis/conf.ts.`,
+            );
             assert.ok(text.endsWith("\n"));
         });
     }
 
     const overrides: { name: string; opts: RedisConfOptions; present: string[]; absent?: RegExp }[] = [
         { name: "port", opts: { mode: "replica-source", port: 7000 }, present: ["port 7000"] },
-        { name: "dir moves nodes.conf", opts: { mode: "cluster", dir: "/var/lib/redis" }, present: ["dir /var/lib/redis", "cluster-config-file /var/lib/redis/nodes.conf"] },
-        { name: "clusterConfigFile", opts: { mode: "cluster", clusterConfigFile: "cluster-state.conf" }, present: ["cluster-config-file /data/cluster-state.conf"] },
+        {
+            name: "dir moves nodes.conf",
+            opts: { mode: "cluster", dir: "/var/lib/redis" },
+            present: ["dir /var/lib/redis", "cluster-config-file /var/lib/redis/nodes.conf"],
+        },
+        {
+            name: "clusterConfigFile",
+            opts: { mode: "cluster", clusterConfigFile: "cluster-state.conf" },
+            present: ["cluster-config-file /data/cluster-state.conf"],
+        },
         { name: "bind", opts: { mode: "cluster", bind: ["127.0.0.1"] }, present: ["bind 127.0.0.1"] },
         { name: "protectedMode", opts: { mode: "cluster", protectedMode: false }, present: ["protected-mode no"] },
-        { name: "authIncludePath", opts: { mode: "cluster", authIncludePath: "/run/secrets/redis.conf" }, present: ["include /run/secrets/redis.conf"] },
+        {
+            name: "authIncludePath",
+            opts: { mode: "cluster", authIncludePath: "/run/secrets/redis.conf" },
+            present: ["include /run/secrets/redis.conf"],
+        },
         { name: "maxmemory", opts: { mode: "cluster", maxmemory: "2gb" }, present: ["maxmemory 2gb"] },
         { name: "maxmemory 0 (unlimited)", opts: { mode: "cluster", maxmemory: "0" }, present: ["maxmemory 0"] },
-        { name: "maxmemoryPolicy", opts: { mode: "cluster", maxmemoryPolicy: "noeviction" }, present: ["maxmemory-policy noeviction"] },
+        {
+            name: "maxmemoryPolicy",
+            opts: { mode: "cluster", maxmemoryPolicy: "noeviction" },
+            present: ["maxmemory-policy noeviction"],
+        },
         { name: "appendonly off", opts: { mode: "cluster", appendonly: false }, present: ["appendonly no"] },
         { name: "appendfsync", opts: { mode: "cluster", appendfsync: "always" }, present: ["appendfsync always"] },
-        { name: "save rules", opts: { mode: "cluster", save: [{ seconds: 3600, changes: 1 }] }, present: ["save 3600 1"], absent: /^save 900 1$/m },
+        {
+            name: "save rules",
+            opts: { mode: "cluster", save: [{ seconds: 3600, changes: 1 }] },
+            present: ["save 3600 1"],
+            absent: /^save 900 1$/m,
+        },
         { name: "no snapshots", opts: { mode: "cluster", save: [] }, present: ['save ""'], absent: /^save \d/m },
-        { name: "replBacklogSize", opts: { mode: "replica-source", replBacklogSize: "256mb" }, present: ["repl-backlog-size 256mb"] },
-        { name: "minReplicasToWrite/MaxLag", opts: { mode: "replica-source", minReplicasToWrite: 1, minReplicasMaxLag: 5 }, present: ["min-replicas-to-write 1", "min-replicas-max-lag 5"] },
-        { name: "clusterNodeTimeout", opts: { mode: "cluster", clusterNodeTimeout: 5000 }, present: ["cluster-node-timeout 5000"] },
-        { name: "clusterRequireFullCoverage", opts: { mode: "cluster", clusterRequireFullCoverage: true }, present: ["cluster-require-full-coverage yes"] },
-        { name: "clusterMigrationBarrier", opts: { mode: "cluster", clusterMigrationBarrier: 2 }, present: ["cluster-migration-barrier 2"] },
+        {
+            name: "replBacklogSize",
+            opts: { mode: "replica-source", replBacklogSize: "256mb" },
+            present: ["repl-backlog-size 256mb"],
+        },
+        {
+            name: "minReplicasToWrite/MaxLag",
+            opts: { mode: "replica-source", minReplicasToWrite: 1, minReplicasMaxLag: 5 },
+            present: ["min-replicas-to-write 1", "min-replicas-max-lag 5"],
+        },
+        {
+            name: "clusterNodeTimeout",
+            opts: { mode: "cluster", clusterNodeTimeout: 5000 },
+            present: ["cluster-node-timeout 5000"],
+        },
+        {
+            name: "clusterRequireFullCoverage",
+            opts: { mode: "cluster", clusterRequireFullCoverage: true },
+            present: ["cluster-require-full-coverage yes"],
+        },
+        {
+            name: "clusterMigrationBarrier",
+            opts: { mode: "cluster", clusterMigrationBarrier: 2 },
+            present: ["cluster-migration-barrier 2"],
+        },
         {
             name: "cluster announce hostname",
-            opts: { mode: "cluster", announceHostname: "redis-0.redis-headless.geo-redis.svc.cluster.local", clusterPreferredEndpointType: "hostname" },
-            present: ["cluster-announce-hostname redis-0.redis-headless.geo-redis.svc.cluster.local", "cluster-preferred-endpoint-type hostname"],
+            opts: {
+                mode: "cluster",
+                announceHostname: "redis-0.redis-headless.geo-redis.svc.cluster.local",
+                clusterPreferredEndpointType: "hostname",
+            },
+            present: [
+                "cluster-announce-hostname redis-0.redis-headless.geo-redis.svc.cluster.local",
+                "cluster-preferred-endpoint-type hostname",
+            ],
             absent: /replica-announce-ip/,
         },
         {
             name: "replica announce hostname",
-            opts: { mode: "replica", replicaOf: { host: "10.0.0.5", port: 6380 }, announceHostname: "redis-1.redis-headless" },
+            opts: {
+                mode: "replica",
+                replicaOf: { host: "10.0.0.5", port: 6380 },
+                announceHostname: "redis-1.redis-headless",
+            },
             present: ["replica-announce-ip redis-1.redis-headless", "replicaof 10.0.0.5 6380"],
             absent: /cluster-/,
         },
-        { name: "replica-source announce hostname", opts: { mode: "replica-source", announceHostname: "redis-0.redis" }, present: ["replica-announce-ip redis-0.redis"], absent: /cluster-|replicaof/ },
+        {
+            name: "replica-source announce hostname",
+            opts: { mode: "replica-source", announceHostname: "redis-0.redis" },
+            present: ["replica-announce-ip redis-0.redis"],
+            absent: /cluster-|replicaof/,
+        },
     ];
     for (const { name, opts, present, absent } of overrides) {
         it(`renders the override: ${name}`, () => {
             const text = renderRedisConf(opts);
-            for (const line of present) assert.ok(lines(text).includes(line), `missing line ${JSON.stringify(line)} in\n${text}`);
+            for (const line of present)
+                assert.ok(lines(text).includes(line), `missing line ${JSON.stringify(line)} in\n${text}`);
             if (absent) assert.doesNotMatch(text, absent);
         });
     }
@@ -128,45 +189,138 @@ describe("redis conf: renderRedisConf", () => {
     });
 
     it("never renders a password or masterauth", () => {
-        for (const { opts } of defaults) assert.doesNotMatch(settings(renderRedisConf(opts)).join("\n"), /requirepass|masterauth/);
+        for (const { opts } of defaults)
+            assert.doesNotMatch(settings(renderRedisConf(opts)).join("\n"), /requirepass|masterauth/);
     });
 
     const invalid: { opts: RedisConfOptions; message: string }[] = [
-        { opts: { mode: "standalone" as RedisConfOptions["mode"] }, message: 'Redis option mode: "standalone" is not allowed; expected one of: cluster, replica-source, replica' },
-        { opts: { mode: "cluster", port: 0 }, message: "Redis option port: 0 is not allowed; expected an integer from 1 to 55535" },
-        { opts: { mode: "cluster", port: 60000 }, message: "Redis option port: 60000 is not allowed; expected an integer from 1 to 55535" },
-        { opts: { mode: "replica-source", port: 70000 }, message: "Redis option port: 70000 is not allowed; expected an integer from 1 to 65535" },
-        { opts: { mode: "cluster", maxmemory: "768Mi" }, message: 'Redis option maxmemory: "768Mi" is not allowed; expected a Redis memory size such as 768mb, 1gb or 0 (units b, k, kb, m, mb, g, gb; Kubernetes quantities like 768Mi are not Redis units)' },
-        { opts: { mode: "cluster", replBacklogSize: "64 mb" }, message: 'Redis option replBacklogSize: "64 mb" is not allowed; expected a Redis memory size' },
-        { opts: { mode: "cluster", maxmemoryPolicy: "lru" as "noeviction" }, message: 'Redis option maxmemoryPolicy: "lru" is not allowed; expected one of: allkeys-lru, volatile-lru, allkeys-lfu, volatile-lfu, allkeys-random, volatile-random, volatile-ttl, noeviction' },
-        { opts: { mode: "cluster", appendfsync: "sometimes" as "no" }, message: 'Redis option appendfsync: "sometimes" is not allowed; expected one of: always, everysec, no' },
-        { opts: { mode: "cluster", save: [{ seconds: 0, changes: 1 }] }, message: "Redis option save.seconds: 0 is not allowed; expected an integer >= 1" },
-        { opts: { mode: "cluster", save: [{ seconds: 60, changes: 1.5 }] }, message: "Redis option save.changes: 1.5 is not allowed; expected an integer >= 1" },
-        { opts: { mode: "cluster", dir: "data" }, message: 'Redis option dir: "data" is not allowed; expected an absolute path' },
+        {
+            opts: { mode: "standalone" as RedisConfOptions["mode"] },
+            message:
+                'Redis option mode: "standalone" is not allowed; expected one of: cluster, replica-source, replica',
+        },
+        {
+            opts: { mode: "cluster", port: 0 },
+            message: "Redis option port: 0 is not allowed; expected an integer from 1 to 55535",
+        },
+        {
+            opts: { mode: "cluster", port: 60000 },
+            message: "Redis option port: 60000 is not allowed; expected an integer from 1 to 55535",
+        },
+        {
+            opts: { mode: "replica-source", port: 70000 },
+            message: "Redis option port: 70000 is not allowed; expected an integer from 1 to 65535",
+        },
+        {
+            opts: { mode: "cluster", maxmemory: "768Mi" },
+            message:
+                'Redis option maxmemory: "768Mi" is not allowed; expected a Redis memory size such as 768mb, 1gb or 0 (units b, k, kb, m, mb, g, gb; Kubernetes quantities like 768Mi are not Redis units)',
+        },
+        {
+            opts: { mode: "cluster", replBacklogSize: "64 mb" },
+            message: 'Redis option replBacklogSize: "64 mb" is not allowed; expected a Redis memory size',
+        },
+        {
+            opts: { mode: "cluster", maxmemoryPolicy: "lru" as "noeviction" },
+            message:
+                'Redis option maxmemoryPolicy: "lru" is not allowed; expected one of: allkeys-lru, volatile-lru, allkeys-lfu, volatile-lfu, allkeys-random, volatile-random, volatile-ttl, noeviction',
+        },
+        {
+            opts: { mode: "cluster", appendfsync: "sometimes" as "no" },
+            message: 'Redis option appendfsync: "sometimes" is not allowed; expected one of: always, everysec, no',
+        },
+        {
+            opts: { mode: "cluster", save: [{ seconds: 0, changes: 1 }] },
+            message: "Redis option save.seconds: 0 is not allowed; expected an integer >= 1",
+        },
+        {
+            opts: { mode: "cluster", save: [{ seconds: 60, changes: 1.5 }] },
+            message: "Redis option save.changes: 1.5 is not allowed; expected an integer >= 1",
+        },
+        {
+            opts: { mode: "cluster", dir: "data" },
+            message: 'Redis option dir: "data" is not allowed; expected an absolute path',
+        },
         { opts: { mode: "cluster", dir: "/data\nrequirepass x" }, message: "Redis option dir:" },
-        { opts: { mode: "cluster", authIncludePath: "/etc/redis secret/auth.conf" }, message: "Redis option authIncludePath:" },
-        { opts: { mode: "cluster", bind: [] }, message: "Redis option bind: [] is not allowed; expected a non-empty list of addresses" },
+        {
+            opts: { mode: "cluster", authIncludePath: "/etc/redis secret/auth.conf" },
+            message: "Redis option authIncludePath:",
+        },
+        {
+            opts: { mode: "cluster", bind: [] },
+            message: "Redis option bind: [] is not allowed; expected a non-empty list of addresses",
+        },
         { opts: { mode: "cluster", bind: ["0.0.0.0 protected-mode"] }, message: "Redis option bind:" },
-        { opts: { mode: "cluster", minReplicasToWrite: -1 }, message: "Redis option minReplicasToWrite: -1 is not allowed; expected an integer >= 0" },
-        { opts: { mode: "cluster", minReplicasMaxLag: 0 }, message: "Redis option minReplicasMaxLag: 0 is not allowed; expected an integer >= 1" },
-        { opts: { mode: "cluster", announceHostname: "redis_0" }, message: 'Redis option announceHostname: "redis_0" is not allowed; expected a DNS name or IPv4 address' },
-        { opts: { mode: "cluster", clusterNodeTimeout: 0 }, message: "Redis option clusterNodeTimeout: 0 is not allowed; expected an integer >= 1" },
-        { opts: { mode: "cluster", clusterMigrationBarrier: -1 }, message: "Redis option clusterMigrationBarrier: -1 is not allowed; expected an integer >= 0" },
-        { opts: { mode: "cluster", clusterConfigFile: "/data/nodes.conf" }, message: "Redis option clusterConfigFile: \"/data/nodes.conf\" is not allowed; expected a file name (no '/')" },
-        { opts: { mode: "cluster", clusterPreferredEndpointType: "dns" as "ip" }, message: 'Redis option clusterPreferredEndpointType: "dns" is not allowed; expected one of: ip, hostname' },
-        { opts: { mode: "replica-source", clusterNodeTimeout: 15000 }, message: "Redis option clusterNodeTimeout: 15000 is not allowed; expected no value: clusterNodeTimeout only applies to mode cluster (mode is replica-source)" },
-        { opts: { mode: "replica", replicaOf: { host: "m" }, clusterRequireFullCoverage: true }, message: "Redis option clusterRequireFullCoverage: true is not allowed; expected no value: clusterRequireFullCoverage only applies to mode cluster (mode is replica)" },
-        { opts: { mode: "cluster", replicaOf: { host: "m" } }, message: 'Redis option replicaOf: {"host":"m"} is not allowed; expected no value: replicaOf only applies to mode replica (mode is cluster)' },
-        { opts: { mode: "replica" }, message: "Redis option replicaOf: undefined is not allowed; expected the master's {host, port} when mode is replica" },
-        { opts: { mode: "replica", replicaOf: { host: "-bad-" } }, message: 'Redis option replicaOf.host: "-bad-" is not allowed' },
-        { opts: { mode: "replica", replicaOf: { host: "m", port: 0 } }, message: "Redis option replicaOf.port: 0 is not allowed; expected an integer from 1 to 65535" },
+        {
+            opts: { mode: "cluster", minReplicasToWrite: -1 },
+            message: "Redis option minReplicasToWrite: -1 is not allowed; expected an integer >= 0",
+        },
+        {
+            opts: { mode: "cluster", minReplicasMaxLag: 0 },
+            message: "Redis option minReplicasMaxLag: 0 is not allowed; expected an integer >= 1",
+        },
+        {
+            opts: { mode: "cluster", announceHostname: "redis_0" },
+            message: 'Redis option announceHostname: "redis_0" is not allowed; expected a DNS name or IPv4 address',
+        },
+        {
+            opts: { mode: "cluster", clusterNodeTimeout: 0 },
+            message: "Redis option clusterNodeTimeout: 0 is not allowed; expected an integer >= 1",
+        },
+        {
+            opts: { mode: "cluster", clusterMigrationBarrier: -1 },
+            message: "Redis option clusterMigrationBarrier: -1 is not allowed; expected an integer >= 0",
+        },
+        {
+            opts: { mode: "cluster", clusterConfigFile: "/data/nodes.conf" },
+            message:
+                "Redis option clusterConfigFile: \"/data/nodes.conf\" is not allowed; expected a file name (no '/')",
+        },
+        {
+            opts: { mode: "cluster", clusterPreferredEndpointType: "dns" as "ip" },
+            message: 'Redis option clusterPreferredEndpointType: "dns" is not allowed; expected one of: ip, hostname',
+        },
+        {
+            opts: { mode: "replica-source", clusterNodeTimeout: 15000 },
+            message:
+                "Redis option clusterNodeTimeout: 15000 is not allowed; expected no value: clusterNodeTimeout only applies to mode cluster (mode is replica-source)",
+        },
+        {
+            opts: { mode: "replica", replicaOf: { host: "m" }, clusterRequireFullCoverage: true },
+            message:
+                "Redis option clusterRequireFullCoverage: true is not allowed; expected no value: clusterRequireFullCoverage only applies to mode cluster (mode is replica)",
+        },
+        {
+            opts: { mode: "cluster", replicaOf: { host: "m" } },
+            message:
+                'Redis option replicaOf: {"host":"m"} is not allowed; expected no value: replicaOf only applies to mode replica (mode is cluster)',
+        },
+        {
+            opts: { mode: "replica" },
+            message:
+                "Redis option replicaOf: undefined is not allowed; expected the master's {host, port} when mode is replica",
+        },
+        {
+            opts: { mode: "replica", replicaOf: { host: "-bad-" } },
+            message: 'Redis option replicaOf.host: "-bad-" is not allowed',
+        },
+        {
+            opts: { mode: "replica", replicaOf: { host: "m", port: 0 } },
+            message: "Redis option replicaOf.port: 0 is not allowed; expected an integer from 1 to 65535",
+        },
     ];
     for (const { opts, message } of invalid) {
         it(`rejects ${JSON.stringify(opts)}`, () => {
-            assert.throws(() => renderRedisConf(opts), (e: Error) => {
-                assert.ok(e.message.startsWith(message), `message ${JSON.stringify(e.message)} should start with ${JSON.stringify(message)}`);
-                return true;
-            });
+            assert.throws(
+                () => renderRedisConf(opts),
+                (e: Error) => {
+                    assert.ok(
+                        e.message.startsWith(message),
+                        `message ${JSON.stringify(e.message)} should start with ${JSON.stringify(message)}`,
+                    );
+                    return true;
+                },
+            );
         });
     }
 });
@@ -175,7 +329,10 @@ describe("redis conf: renderAuthConf", () => {
     const cases: { password: string; expected: string[] }[] = [
         { password: "s3cret", expected: ['requirepass "s3cret"', 'masterauth "s3cret"'] },
         { password: 'a "b" \\c d', expected: ['requirepass "a \\"b\\" \\\\c d"', 'masterauth "a \\"b\\" \\\\c d"'] },
-        { password: "!@#$%&*()-_=+[]{}<>:?", expected: ['requirepass "!@#$%&*()-_=+[]{}<>:?"', 'masterauth "!@#$%&*()-_=+[]{}<>:?"'] },
+        {
+            password: "!@#$%&*()-_=+[]{}<>:?",
+            expected: ['requirepass "!@#$%&*()-_=+[]{}<>:?"', 'masterauth "!@#$%&*()-_=+[]{}<>:?"'],
+        },
     ];
     for (const { password, expected } of cases) {
         it(`renders requirepass and masterauth for ${JSON.stringify(password)}`, () => {
@@ -184,16 +341,29 @@ describe("redis conf: renderAuthConf", () => {
     }
     const rejected: { password: string; message: string }[] = [
         { password: "", message: "Redis option password: an empty password is not allowed" },
-        { password: "a\nrequirepass b", message: "Redis option password: the password must not contain control characters or newlines" },
-        { password: "a\u0000b", message: "Redis option password: the password must not contain control characters or newlines" },
+        {
+            password: "a\nrequirepass b",
+            message: "Redis option password: the password must not contain control characters or newlines",
+        },
+        {
+            password: "a\u0000b",
+            message: "Redis option password: the password must not contain control characters or newlines",
+        },
     ];
     for (const { password, message } of rejected) {
-        it(`rejects the password ${JSON.stringify(password)}`, () => assert.throws(() => renderAuthConf(password), { message }));
+        it(`rejects the password ${JSON.stringify(password)}`, () =>
+            assert.throws(() => renderAuthConf(password), { message }));
     }
 });
 
 describe("redis conf: sentinelQuorum and validateSentinelCount", () => {
-    for (const [sentinels, quorum] of [[3, 2], [4, 3], [5, 3], [6, 4], [7, 4]]) {
+    for (const [sentinels, quorum] of [
+        [3, 2],
+        [4, 3],
+        [5, 3],
+        [6, 4],
+        [7, 4],
+    ]) {
         it(`${sentinels} Sentinels need a quorum of ${quorum}`, () => assert.equal(sentinelQuorum(sentinels), quorum));
     }
     for (const sentinels of [0, 1, 2, 3.5, NaN]) {
@@ -207,17 +377,20 @@ describe("redis conf: sentinelQuorum and validateSentinelCount", () => {
 
 describe("redis conf: renderSentinelConf and renderSentinelAuthConf", () => {
     it("renders exactly the default lines, hostname options before the monitor line", () => {
-        assert.deepEqual(settings(renderSentinelConf({ masterHost: "redis-0.redis-headless.geo-redis.svc.cluster.local" })), [
-            "bind * -::*",
-            "port 26379",
-            "dir /data",
-            "sentinel resolve-hostnames yes",
-            "sentinel announce-hostnames yes",
-            "sentinel monitor mymaster redis-0.redis-headless.geo-redis.svc.cluster.local 6379 2",
-            "sentinel down-after-milliseconds mymaster 15000",
-            "sentinel failover-timeout mymaster 180000",
-            "sentinel parallel-syncs mymaster 1",
-        ]);
+        assert.deepEqual(
+            settings(renderSentinelConf({ masterHost: "redis-0.redis-headless.geo-redis.svc.cluster.local" })),
+            [
+                "bind * -::*",
+                "port 26379",
+                "dir /data",
+                "sentinel resolve-hostnames yes",
+                "sentinel announce-hostnames yes",
+                "sentinel monitor mymaster redis-0.redis-headless.geo-redis.svc.cluster.local 6379 2",
+                "sentinel down-after-milliseconds mymaster 15000",
+                "sentinel failover-timeout mymaster 180000",
+                "sentinel parallel-syncs mymaster 1",
+            ],
+        );
     });
 
     it("renders every override", () => {
@@ -257,23 +430,59 @@ describe("redis conf: renderSentinelConf and renderSentinelAuthConf", () => {
     });
 
     const invalid: { opts: SentinelConfOptions; message: string }[] = [
-        { opts: { masterHost: "m", sentinels: 2 }, message: "Redis option sentinels: 2 is not allowed; expected an integer >= 3" },
-        { opts: { masterHost: "m", masterName: "my master" }, message: `Redis option masterName: "my master" is not allowed; expected letters, digits, '.', '_' and '-', starting with a letter or digit` },
-        { opts: { masterHost: "m:6379" }, message: 'Redis option masterHost: "m:6379" is not allowed; expected a DNS name or IPv4 address' },
-        { opts: { masterHost: "m", masterPort: 0 }, message: "Redis option masterPort: 0 is not allowed; expected an integer from 1 to 65535" },
-        { opts: { masterHost: "m", port: 65536 }, message: "Redis option port: 65536 is not allowed; expected an integer from 1 to 65535" },
-        { opts: { masterHost: "m", dir: "tmp" }, message: 'Redis option dir: "tmp" is not allowed; expected an absolute path' },
-        { opts: { masterHost: "m", downAfterMilliseconds: 0 }, message: "Redis option downAfterMilliseconds: 0 is not allowed; expected an integer >= 1" },
-        { opts: { masterHost: "m", failoverTimeout: -1 }, message: "Redis option failoverTimeout: -1 is not allowed; expected an integer >= 1" },
-        { opts: { masterHost: "m", parallelSyncs: 0 }, message: "Redis option parallelSyncs: 0 is not allowed; expected an integer >= 1" },
-        { opts: { masterHost: "m", announceHostname: "a b" }, message: 'Redis option announceHostname: "a b" is not allowed' },
+        {
+            opts: { masterHost: "m", sentinels: 2 },
+            message: "Redis option sentinels: 2 is not allowed; expected an integer >= 3",
+        },
+        {
+            opts: { masterHost: "m", masterName: "my master" },
+            message: `Redis option masterName: "my master" is not allowed; expected letters, digits, '.', '_' and '-', starting with a letter or digit`,
+        },
+        {
+            opts: { masterHost: "m:6379" },
+            message: 'Redis option masterHost: "m:6379" is not allowed; expected a DNS name or IPv4 address',
+        },
+        {
+            opts: { masterHost: "m", masterPort: 0 },
+            message: "Redis option masterPort: 0 is not allowed; expected an integer from 1 to 65535",
+        },
+        {
+            opts: { masterHost: "m", port: 65536 },
+            message: "Redis option port: 65536 is not allowed; expected an integer from 1 to 65535",
+        },
+        {
+            opts: { masterHost: "m", dir: "tmp" },
+            message: 'Redis option dir: "tmp" is not allowed; expected an absolute path',
+        },
+        {
+            opts: { masterHost: "m", downAfterMilliseconds: 0 },
+            message: "Redis option downAfterMilliseconds: 0 is not allowed; expected an integer >= 1",
+        },
+        {
+            opts: { masterHost: "m", failoverTimeout: -1 },
+            message: "Redis option failoverTimeout: -1 is not allowed; expected an integer >= 1",
+        },
+        {
+            opts: { masterHost: "m", parallelSyncs: 0 },
+            message: "Redis option parallelSyncs: 0 is not allowed; expected an integer >= 1",
+        },
+        {
+            opts: { masterHost: "m", announceHostname: "a b" },
+            message: 'Redis option announceHostname: "a b" is not allowed',
+        },
     ];
     for (const { opts, message } of invalid) {
         it(`rejects ${JSON.stringify(opts)}`, () => {
-            assert.throws(() => renderSentinelConf(opts), (e: Error) => {
-                assert.ok(e.message.startsWith(message), `message ${JSON.stringify(e.message)} should start with ${JSON.stringify(message)}`);
-                return true;
-            });
+            assert.throws(
+                () => renderSentinelConf(opts),
+                (e: Error) => {
+                    assert.ok(
+                        e.message.startsWith(message),
+                        `message ${JSON.stringify(e.message)} should start with ${JSON.stringify(message)}`,
+                    );
+                    return true;
+                },
+            );
         });
     }
     it("rejects an invalid master name in the auth line", () => {
@@ -303,21 +512,41 @@ describe("redis conf: sentinelInitScript", () => {
 
     it("renders the overrides", () => {
         const script = lines(
-            sentinelInitScript({ masterHost: "m", templatePath: "/t/s.conf", authPath: "/a/auth", targetPath: "/w/s.conf", resolveTimeoutSeconds: 7 }),
+            sentinelInitScript({
+                masterHost: "m",
+                templatePath: "/t/s.conf",
+                authPath: "/a/auth",
+                targetPath: "/w/s.conf",
+                resolveTimeoutSeconds: 7,
+            }),
         );
-        for (const line of ["template='/t/s.conf'", "auth='/a/auth'", "target='/w/s.conf'", "deadline=$(( $(date +%s) + 7 ))"]) {
+        for (const line of [
+            "template='/t/s.conf'",
+            "auth='/a/auth'",
+            "target='/w/s.conf'",
+            "deadline=$(( $(date +%s) + 7 ))",
+        ]) {
             assert.ok(script.includes(line), `missing ${JSON.stringify(line)}`);
         }
     });
 
     const invalid: { opts: Parameters<typeof sentinelInitScript>[0]; message: string }[] = [
         { opts: { masterHost: "m'; rm -rf /" }, message: `Redis option masterHost: "m'; rm -rf /" is not allowed` },
-        { opts: { masterHost: "m", targetPath: "sentinel.conf" }, message: 'Redis option targetPath: "sentinel.conf" is not allowed; expected an absolute path' },
-        { opts: { masterHost: "m", resolveTimeoutSeconds: 0 }, message: "Redis option resolveTimeoutSeconds: 0 is not allowed; expected an integer >= 1" },
+        {
+            opts: { masterHost: "m", targetPath: "sentinel.conf" },
+            message: 'Redis option targetPath: "sentinel.conf" is not allowed; expected an absolute path',
+        },
+        {
+            opts: { masterHost: "m", resolveTimeoutSeconds: 0 },
+            message: "Redis option resolveTimeoutSeconds: 0 is not allowed; expected an integer >= 1",
+        },
     ];
     for (const { opts, message } of invalid) {
         it(`rejects ${JSON.stringify(opts)}`, () => {
-            assert.throws(() => sentinelInitScript(opts), (e: Error) => e.message.startsWith(message));
+            assert.throws(
+                () => sentinelInitScript(opts),
+                (e: Error) => e.message.startsWith(message),
+            );
         });
     }
 });
@@ -334,7 +563,7 @@ describe("redis conf: clusterCreateScript", () => {
             `hosts='${six.join(" ")}'`,
             "deadline=$(( $(date +%s) + 300 ))",
             "    sleep 2",
-            'redis-cli --cluster create $hosts --cluster-replicas 1 --cluster-yes',
+            "redis-cli --cluster create $hosts --cluster-replicas 1 --cluster-yes",
         ]) {
             assert.ok(script.includes(line), `missing ${JSON.stringify(line)}`);
         }
@@ -350,28 +579,65 @@ describe("redis conf: clusterCreateScript", () => {
     it("renders the overrides", () => {
         const nine = [...six, "redis-6.r:6379", "redis-7.r:6379", "redis-8.r:6379"];
         const script = lines(clusterCreateScript({ hosts: nine, replicas: 2, timeoutSeconds: 30, intervalSeconds: 5 }));
-        for (const line of ["deadline=$(( $(date +%s) + 30 ))", "    sleep 5", "redis-cli --cluster create $hosts --cluster-replicas 2 --cluster-yes"]) {
+        for (const line of [
+            "deadline=$(( $(date +%s) + 30 ))",
+            "    sleep 5",
+            "redis-cli --cluster create $hosts --cluster-replicas 2 --cluster-yes",
+        ]) {
             assert.ok(script.includes(line), `missing ${JSON.stringify(line)}`);
         }
     });
 
     const invalid: { opts: Parameters<typeof clusterCreateScript>[0]; message: string }[] = [
-        { opts: { hosts: six.slice(0, 5) }, message: "is not allowed; expected at least 6 host:port entries (3 masters with 1 replica(s) each)" },
-        { opts: { hosts: six, replicas: 2 }, message: "is not allowed; expected at least 9 host:port entries (3 masters with 2 replica(s) each)" },
-        { opts: { hosts: [...six.slice(0, 5), six[0]] }, message: "is not allowed; expected distinct host:port entries" },
-        { opts: { hosts: [...six.slice(0, 5), "redis-5"] }, message: 'Redis option hosts: "redis-5" is not allowed; expected host:port' },
-        { opts: { hosts: [...six.slice(0, 5), "redis-5:99999"] }, message: "Redis option hosts: 99999 is not allowed; expected an integer from 1 to 55535" },
-        { opts: { hosts: [...six.slice(0, 5), "$(reboot):6379"] }, message: 'Redis option hosts: "$(reboot)" is not allowed' },
-        { opts: { hosts: six, timeoutSeconds: 0 }, message: "Redis option timeoutSeconds: 0 is not allowed; expected an integer >= 1" },
-        { opts: { hosts: six, intervalSeconds: 0.5 }, message: "Redis option intervalSeconds: 0.5 is not allowed; expected an integer >= 1" },
-        { opts: { hosts: six, replicas: -1 }, message: "Redis option replicas: -1 is not allowed; expected an integer >= 0" },
+        {
+            opts: { hosts: six.slice(0, 5) },
+            message: "is not allowed; expected at least 6 host:port entries (3 masters with 1 replica(s) each)",
+        },
+        {
+            opts: { hosts: six, replicas: 2 },
+            message: "is not allowed; expected at least 9 host:port entries (3 masters with 2 replica(s) each)",
+        },
+        {
+            opts: { hosts: [...six.slice(0, 5), six[0]] },
+            message: "is not allowed; expected distinct host:port entries",
+        },
+        {
+            opts: { hosts: [...six.slice(0, 5), "redis-5"] },
+            message: 'Redis option hosts: "redis-5" is not allowed; expected host:port',
+        },
+        {
+            opts: { hosts: [...six.slice(0, 5), "redis-5:99999"] },
+            message: "Redis option hosts: 99999 is not allowed; expected an integer from 1 to 55535",
+        },
+        {
+            opts: { hosts: [...six.slice(0, 5), "$(reboot):6379"] },
+            message: 'Redis option hosts: "$(reboot)" is not allowed',
+        },
+        {
+            opts: { hosts: six, timeoutSeconds: 0 },
+            message: "Redis option timeoutSeconds: 0 is not allowed; expected an integer >= 1",
+        },
+        {
+            opts: { hosts: six, intervalSeconds: 0.5 },
+            message: "Redis option intervalSeconds: 0.5 is not allowed; expected an integer >= 1",
+        },
+        {
+            opts: { hosts: six, replicas: -1 },
+            message: "Redis option replicas: -1 is not allowed; expected an integer >= 0",
+        },
     ];
     for (const { opts, message } of invalid) {
         it(`rejects ${JSON.stringify(opts).slice(0, 120)}`, () => {
-            assert.throws(() => clusterCreateScript(opts), (e: Error) => {
-                assert.ok(e.message.includes(message), `message ${JSON.stringify(e.message)} should include ${JSON.stringify(message)}`);
-                return true;
-            });
+            assert.throws(
+                () => clusterCreateScript(opts),
+                (e: Error) => {
+                    assert.ok(
+                        e.message.includes(message),
+                        `message ${JSON.stringify(e.message)} should include ${JSON.stringify(message)}`,
+                    );
+                    return true;
+                },
+            );
         });
     }
 });
@@ -412,12 +678,17 @@ describe("redis conf: documented defaults are the applied defaults", () => {
     const redis = validateRedisConfOptions({ mode: "cluster" });
     const redisDefaults = documentedDefaults("RedisConfOptions");
     it("documents a default for every optional RedisConfOptions field but replicaOf", () => {
-        assert.deepEqual([...redisDefaults.keys()], optionalFields("RedisConfOptions").filter((f) => f !== "replicaOf"));
+        assert.deepEqual(
+            [...redisDefaults.keys()],
+            optionalFields("RedisConfOptions").filter((f) => f !== "replicaOf"),
+        );
     });
     for (const [option, documented] of redisDefaults) {
         it(`RedisConfOptions.${option} defaults to ${documented}`, () => {
             const clusterKey = option.startsWith("cluster") ? option[7].toLowerCase() + option.slice(8) : undefined;
-            const resolved = clusterKey ? (redis.cluster as Record<string, unknown>)[clusterKey] : (redis as unknown as Record<string, unknown>)[option];
+            const resolved = clusterKey
+                ? (redis.cluster as Record<string, unknown>)[clusterKey]
+                : (redis as unknown as Record<string, unknown>)[option];
             assert.equal(asDocumented(resolved), documented);
         });
     }
@@ -448,11 +719,21 @@ describe("redis conf: documented defaults are the applied defaults", () => {
                 ["resolveTimeoutSeconds", "120"],
             ],
         },
-        { iface: "ClusterCreateScriptOptions", expected: [["replicas", "1"], ["timeoutSeconds", "300"], ["intervalSeconds", "2"]] },
+        {
+            iface: "ClusterCreateScriptOptions",
+            expected: [
+                ["replicas", "1"],
+                ["timeoutSeconds", "300"],
+                ["intervalSeconds", "2"],
+            ],
+        },
     ];
     for (const { iface, expected } of scriptDefaults) {
         it(`${iface} documents the defaults the rendered script uses`, () => {
-            assert.deepEqual(optionalFields(iface), expected.map(([field]) => field));
+            assert.deepEqual(
+                optionalFields(iface),
+                expected.map(([field]) => field),
+            );
             assert.deepEqual(documentedDefaults(iface), new Map(expected));
         });
     }

@@ -146,7 +146,9 @@ function mkdir(name: string): string {
 async function start(name: string, port: number, confPath: string, sentinel = false): Promise<Server> {
     // Sentinel re-creates its file on every rewrite with mode 0644 & ~umask: run it under umask 077 so the
     // copy holding `sentinel auth-pass` stays private, as the Sentinel container does.
-    const command = sentinel ? ["sh", "-c", 'umask 077 && exec redis-server "$0" --sentinel', confPath] : ["redis-server", confPath];
+    const command = sentinel
+        ? ["sh", "-c", 'umask 077 && exec redis-server "$0" --sentinel', confPath]
+        : ["redis-server", confPath];
     const proc = spawn(command[0], command.slice(1), {
         cwd: path.dirname(confPath),
         stdio: ["ignore", "pipe", "pipe"],
@@ -182,7 +184,10 @@ async function startRedis(name: string, options: RedisConfOptions, loopbackOnly 
     const authIncludePath = path.join(dir, "auth.conf");
     fs.writeFileSync(authIncludePath, renderAuthConf(PASSWORD), { mode: 0o600 });
     const confPath = path.join(dir, "redis.conf");
-    fs.writeFileSync(confPath, renderRedisConf({ ...options, port, dir, authIncludePath, ...(loopbackOnly ? { bind: [LOOPBACK] } : {}) }));
+    fs.writeFileSync(
+        confPath,
+        renderRedisConf({ ...options, port, dir, authIncludePath, ...(loopbackOnly ? { bind: [LOOPBACK] } : {}) }),
+    );
     return start(name, port, confPath);
 }
 
@@ -238,16 +243,32 @@ async function startSentinelTopology(): Promise<void> {
             const templatePath = path.join(shared, `sentinel-${i}.conf`);
             fs.writeFileSync(
                 templatePath,
-                renderSentinelConf({ masterName: MASTER_NAME, masterHost: LOOPBACK, masterPort: master.port, port, dir, bind: [LOOPBACK] }),
+                renderSentinelConf({
+                    masterName: MASTER_NAME,
+                    masterHost: LOOPBACK,
+                    masterPort: master.port,
+                    port,
+                    dir,
+                    bind: [LOOPBACK],
+                }),
             );
             const targetPath = path.join(dir, "sentinel.conf");
             const init = await run("sh", [
                 "-c",
-                sentinelInitScript({ masterHost: LOOPBACK, templatePath, authPath, targetPath, resolveTimeoutSeconds: 5 }),
+                sentinelInitScript({
+                    masterHost: LOOPBACK,
+                    templatePath,
+                    authPath,
+                    targetPath,
+                    resolveTimeoutSeconds: 5,
+                }),
             ]);
             assert.equal(init.code, 0, init.stdout + init.stderr);
             assert.equal(fs.statSync(targetPath).mode & 0o777, 0o600);
-            assert.equal(fs.readFileSync(targetPath, "utf8"), fs.readFileSync(templatePath, "utf8") + fs.readFileSync(authPath, "utf8"));
+            assert.equal(
+                fs.readFileSync(targetPath, "utf8"),
+                fs.readFileSync(templatePath, "utf8") + fs.readFileSync(authPath, "utf8"),
+            );
             sentinelTargets.push(targetPath);
             return start(`sentinel-${i}`, port, targetPath, true);
         }),
@@ -259,18 +280,24 @@ describe("redis-server running the rendered configuration", function () {
         const missing = ["redis-server", "redis-cli", "getent"].filter((b) => !installed(b));
         if (missing.length > 0) {
             if (process.env.GEO_REQUIRE_SERVERS) {
-                throw new Error(`GEO_REQUIRE_SERVERS is set but these are not installed: ${missing.join(", ")}; run scripts/install-servers.sh`);
+                throw new Error(
+                    `GEO_REQUIRE_SERVERS is set but these are not installed: ${missing.join(", ")}; run scripts/install-servers.sh`,
+                );
             }
-            console.log(`    (skipping real-server Redis specs: ${missing.join(", ")} not installed; run scripts/install-servers.sh)`);
+            console.log(
+                `    (skipping real-server Redis specs: ${missing.join(", ")} not installed; run scripts/install-servers.sh)`,
+            );
             this.skip();
         }
         root = fs.mkdtempSync(path.join(os.tmpdir(), "geo-redis-"));
         // Both topologies start together so the replica's first sync (diskless, which waits
         // repl-diskless-sync-delay = 5 s for more replicas) overlaps the cluster specs.
         await allSettled([
-            allSettled([0, 1, 2, 3, 4, 5].map((i) => startRedis(`cluster-${i}`, { mode: "cluster" }))).then((started) => {
-                nodes = started;
-            }),
+            allSettled([0, 1, 2, 3, 4, 5].map((i) => startRedis(`cluster-${i}`, { mode: "cluster" }))).then(
+                (started) => {
+                    nodes = started;
+                },
+            ),
             startSentinelTopology(),
         ]);
     });
@@ -289,8 +316,17 @@ describe("redis-server running the rendered configuration", function () {
         it("accepts every directive and applies the documented values", async function () {
             const config = await configGet(
                 nodes[0].port,
-                "appendonly", "appendfsync", "cluster-enabled", "cluster-node-timeout", "cluster-require-full-coverage",
-                "cluster-migration-barrier", "cluster-config-file", "maxmemory", "maxmemory-policy", "save", "requirepass",
+                "appendonly",
+                "appendfsync",
+                "cluster-enabled",
+                "cluster-node-timeout",
+                "cluster-require-full-coverage",
+                "cluster-migration-barrier",
+                "cluster-config-file",
+                "maxmemory",
+                "maxmemory-policy",
+                "save",
+                "requirepass",
                 "masterauth",
             );
             assert.deepEqual(Object.fromEntries(config), {
@@ -317,7 +353,12 @@ describe("redis-server running the rendered configuration", function () {
                 { mode: "cluster", announceHostname: announced, clusterPreferredEndpointType: "hostname" },
                 false,
             );
-            const config = await configGet(server.port, "bind", "cluster-announce-hostname", "cluster-preferred-endpoint-type");
+            const config = await configGet(
+                server.port,
+                "bind",
+                "cluster-announce-hostname",
+                "cluster-preferred-endpoint-type",
+            );
             assert.deepEqual(Object.fromEntries(config), {
                 bind: "* -::*",
                 "cluster-announce-hostname": announced,
@@ -335,7 +376,10 @@ describe("redis-server running the rendered configuration", function () {
             const result = await run("sh", ["-c", script], { REDISCLI_AUTH: PASSWORD });
             assert.equal(result.code, 1, result.stdout + result.stderr);
             assert.match(result.stderr, new RegExp(`${LOOPBACK}:${deadPort} did not answer PING within 1s`));
-            assert.equal(await cli(nodes[0].port, ["CLUSTER", "INFO"]).then((i) => info(i).get("cluster_known_nodes")), "1");
+            assert.equal(
+                await cli(nodes[0].port, ["CLUSTER", "INFO"]).then((i) => info(i).get("cluster_known_nodes")),
+                "1",
+            );
         });
 
         it("forms 3 masters with one replica each", async function () {
@@ -363,7 +407,10 @@ describe("redis-server running the rendered configuration", function () {
             const before = await clusterInfo();
             const result = await run("sh", ["-c", createScript()], { REDISCLI_AUTH: PASSWORD });
             assert.equal(result.code, 0, result.stdout + result.stderr);
-            assert.match(result.stdout, /cluster already formed \(.*cluster_state:ok, cluster_known_nodes:6\); nothing to do/);
+            assert.match(
+                result.stdout,
+                /cluster already formed \(.*cluster_state:ok, cluster_known_nodes:6\); nothing to do/,
+            );
             assert.doesNotMatch(result.stdout, /forming the cluster|Performing hash slots allocation/);
             assert.equal(await clusterInfo(), before);
         });
@@ -372,7 +419,14 @@ describe("redis-server running the rendered configuration", function () {
     describe("replica-source + replica + 3 Sentinels", function () {
         it("master and replica accept every directive; the replica follows the master", async function () {
             for (const server of [master, replica]) {
-                const config = await configGet(server.port, "appendonly", "maxmemory-policy", "min-replicas-max-lag", "repl-backlog-size", "masterauth");
+                const config = await configGet(
+                    server.port,
+                    "appendonly",
+                    "maxmemory-policy",
+                    "min-replicas-max-lag",
+                    "repl-backlog-size",
+                    "masterauth",
+                );
                 assert.deepEqual(Object.fromEntries(config), {
                     appendonly: "yes",
                     "maxmemory-policy": "allkeys-lru",
@@ -388,9 +442,14 @@ describe("redis-server running the rendered configuration", function () {
         });
 
         it("replicates a write from the master to the replica", async function () {
-            await waitFor("master_link_status:up", async () =>
-                info(await cli(replica.port, ["INFO", "replication"])).get("master_link_status") === "up" ? true : undefined,
-                120, 100,
+            await waitFor(
+                "master_link_status:up",
+                async () =>
+                    info(await cli(replica.port, ["INFO", "replication"])).get("master_link_status") === "up"
+                        ? true
+                        : undefined,
+                120,
+                100,
             );
             const value = crypto.randomBytes(8).toString("hex");
             assert.equal(await cli(master.port, ["SET", "geo:probe", value]), "OK");
@@ -401,9 +460,16 @@ describe("redis-server running the rendered configuration", function () {
 
         it("Sentinels monitor the master with quorum 2 and can authorise a failover", async function () {
             for (const s of sentinels) {
-                await waitFor(`${s.name} to discover the other Sentinels`, async () =>
-                    pairs(await cli(s.port, ["SENTINEL", "MASTER", MASTER_NAME], false)).get("num-other-sentinels") === "2" ? true : undefined,
-                    80, 100,
+                await waitFor(
+                    `${s.name} to discover the other Sentinels`,
+                    async () =>
+                        pairs(await cli(s.port, ["SENTINEL", "MASTER", MASTER_NAME], false)).get(
+                            "num-other-sentinels",
+                        ) === "2"
+                            ? true
+                            : undefined,
+                    80,
+                    100,
                 );
                 const m = pairs(await cli(s.port, ["SENTINEL", "MASTER", MASTER_NAME], false));
                 assert.equal(m.get("flags"), "master");

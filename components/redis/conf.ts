@@ -254,7 +254,11 @@ function fail(option: string, value: unknown, expected: string): never {
 
 function checkInt(option: string, value: number, min: number, max: number = Number.MAX_SAFE_INTEGER): number {
     if (!Number.isInteger(value) || value < min || value > max) {
-        fail(option, value, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`);
+        fail(
+            option,
+            value,
+            max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`,
+        );
     }
     return value;
 }
@@ -283,7 +287,11 @@ function checkFileName(option: string, value: string): string {
 
 function checkMemory(option: string, value: string): string {
     if (!MEMORY.test(value)) {
-        fail(option, value, "a Redis memory size such as 768mb, 1gb or 0 (units b, k, kb, m, mb, g, gb; Kubernetes quantities like 768Mi are not Redis units)");
+        fail(
+            option,
+            value,
+            "a Redis memory size such as 768mb, 1gb or 0 (units b, k, kb, m, mb, g, gb; Kubernetes quantities like 768Mi are not Redis units)",
+        );
     }
     return value;
 }
@@ -477,21 +485,23 @@ export function validateSentinelConfOptions(opts: SentinelConfOptions): Resolved
 export function renderSentinelConf(opts: SentinelConfOptions): string {
     const o = validateSentinelConfOptions(opts);
     const m = o.masterName;
-    return [
-        "# sentinel.conf template, rendered by geo-data components/redis/conf.ts.",
-        "# Sentinel rewrites its config: start it from the writable copy made by the init script, which",
-        "# appends the Secret's sentinel auth-pass line; never from this read-only template.",
-        `bind ${o.bind.join(" ")}`,
-        `port ${o.port}`,
-        `dir ${o.dir}`,
-        "sentinel resolve-hostnames yes",
-        "sentinel announce-hostnames yes",
-        ...(o.announceHostname === undefined ? [] : [`sentinel announce-ip ${o.announceHostname}`]),
-        `sentinel monitor ${m} ${o.masterHost} ${o.masterPort} ${o.quorum}`,
-        `sentinel down-after-milliseconds ${m} ${o.downAfterMilliseconds}`,
-        `sentinel failover-timeout ${m} ${o.failoverTimeout}`,
-        `sentinel parallel-syncs ${m} ${o.parallelSyncs}`,
-    ].join("\n") + "\n";
+    return (
+        [
+            "# sentinel.conf template, rendered by geo-data components/redis/conf.ts.",
+            "# Sentinel rewrites its config: start it from the writable copy made by the init script, which",
+            "# appends the Secret's sentinel auth-pass line; never from this read-only template.",
+            `bind ${o.bind.join(" ")}`,
+            `port ${o.port}`,
+            `dir ${o.dir}`,
+            "sentinel resolve-hostnames yes",
+            "sentinel announce-hostnames yes",
+            ...(o.announceHostname === undefined ? [] : [`sentinel announce-ip ${o.announceHostname}`]),
+            `sentinel monitor ${m} ${o.masterHost} ${o.masterPort} ${o.quorum}`,
+            `sentinel down-after-milliseconds ${m} ${o.downAfterMilliseconds}`,
+            `sentinel failover-timeout ${m} ${o.failoverTimeout}`,
+            `sentinel parallel-syncs ${m} ${o.parallelSyncs}`,
+        ].join("\n") + "\n"
+    );
 }
 
 /**

@@ -1,0 +1,334 @@
+/**
+ * RedisCluster: a cluster-mode Redis (or Valkey) on a plain StatefulSet — one region's cache. N pods
+ * (masters + one replica each), a headless Service for the stable pod names and the cluster bus, a
+ * client Service, redis.conf rendered by conf.ts into a ConfigMap (read-only) whose last line includes
+ * the password file from a generated Secret, a PDB, a redis_exporter sidecar with a ServiceMonitor and
+ * alerts, and an idempotent Job that forms the cluster once (and exits 0 on a formed cluster).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { RedisEngine } from "../../config";
+import { MaxmemoryPolicy, MAXMEMORY_POLICIES, clusterCreateScript, renderAuthConf, renderRedisConf } from "./conf";
+import { Resources, containerSecurityContext, meta, podSecurityContext, resources as resourcesOf } from "../shared/k8s";
+import { imageTag, selectorLabels, standardLabels } from "../shared/labels";
+import { ConfigError, binaryQuantity, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
+import { monitoringResource, prometheusRuleSpec } from "../monitoring/monitors";
+import { serviceMonitorResource, serviceMonitorSpec } from "../monitoring/service-monitor";
+import { clusterAlertRules } from "./redis-monitoring";
+import { EXPORTER_RESOURCES, HELPER_RESOURCES, REDIS_RESOURCES } from "./sizing";
+import {
+    CLUSTER_BUS_PORT,
+    METRICS_PORT,
+    PATHS,
+    REDIS_PORT,
+    REDIS_UID,
+    SECRET_KEYS,
+    dataClaim,
+    engineImage,
+    exporterContainer,
+    podFqdn,
+    podSpec,
+    redisServerContainer,
+    redisServerVolumes,
+    secretEnv,
+    serviceFqdn,
+    serviceLabels,
+    shortHash,
+} from "./workload";
+
+/** Arguments of RedisCluster. */
+export interface RedisClusterArgs {
+    /** Instance name: Kubernetes objects are `redis-<instance>`, `redis-<instance>-headless`, … */
+    readonly instance: string;
+    /** Namespace of every object. */
+    readonly namespace: string;
+    /** Server software. Defaults to "redis". */
+    readonly engine?: RedisEngine;
+    /** Pods: masters plus one replica each, an even number from 6 to 60. Defaults to 6. */
+    readonly replicas?: number;
+    /** `maxmemory` in Redis units. Defaults to "768mb". */
+    readonly maxmemory?: string;
+    /** `maxmemory-policy`. Defaults to "allkeys-lru". */
+    readonly maxmemoryPolicy?: MaxmemoryPolicy;
+    /** Data volume of each pod. Defaults to "10Gi". */
+    readonly storageSize?: string;
+    /** StorageClass of the data volumes. Defaults to "fast-ssd". */
+    readonly storageClass?: string;
+    /** Requests and limits of the Redis container. Defaults to REDIS_RESOURCES (512Mi/250m, 1Gi/500m). */
+    readonly resources?: Resources;
+    /** `protect` on the StatefulSet (its PVCs are retained by the StatefulSet's retention policy). Defaults to true. */
+    readonly protect?: boolean;
+    /** Operator resources the ServiceMonitor/PrometheusRule wait for. Defaults to none. */
+    readonly dependsOn?: { readonly monitoring?: pulumi.Resource[] };
+}
+
+/** RedisClusterArgs with every default applied. */
+export type ResolvedRedisClusterArgs = Required<Omit<RedisClusterArgs, "dependsOn">>;
+
+/** Applies the documented defaults and validates; throws an error naming the property, the value and what is allowed. */
+export function validateRedisClusterArgs(args: RedisClusterArgs): ResolvedRedisClusterArgs {
+    const a: ResolvedRedisClusterArgs = {
+        instance: args.instance,
+        namespace: args.namespace,
+        engine: args.engine ?? "redis",
+        replicas: args.replicas ?? 6,
+        maxmemory: args.maxmemory ?? "768mb",
+        maxmemoryPolicy: args.maxmemoryPolicy ?? "allkeys-lru",
+        storageSize: args.storageSize ?? "10Gi",
+        storageClass: args.storageClass ?? "fast-ssd",
+        resources: args.resources ?? REDIS_RESOURCES,
+        protect: args.protect ?? true,
+    };
+    const check = (prop: string, value: unknown, problem: string | undefined) => {
+        if (problem)
+            throw new ConfigError(`RedisCluster.${prop}`, `${JSON.stringify(value)} is not allowed; ${problem}`);
+    };
+    // redis-<instance>-headless must stay a DNS label; pod names add "-NN".
+    check(
+        "instance",
+        a.instance,
+        dnsLabel(a.instance) ?? (a.instance.length > 30 ? "expected at most 30 characters" : undefined),
+    );
+    check("namespace", a.namespace, dnsLabel(a.namespace));
+    check("engine", a.engine, oneOf(["redis", "valkey"])(a.engine));
+    check(
+        "replicas",
+        a.replicas,
+        intBetween(6, 60)(a.replicas) || a.replicas % 2 !== 0
+            ? "expected an even integer from 6 to 60 (masters plus one replica each, at least 3 masters)"
+            : undefined,
+    );
+    check("maxmemoryPolicy", a.maxmemoryPolicy, oneOf(MAXMEMORY_POLICIES)(a.maxmemoryPolicy));
+    check("storageSize", a.storageSize, binaryQuantity(a.storageSize));
+    check("storageClass", a.storageClass, dnsName(a.storageClass));
+    return a;
+}
+
+/** Kubernetes names of a RedisCluster's objects. */
+export function redisClusterNames(instance: string) {
+    const base = `redis-${instance}`;
+    return {
+        base,
+        headless: `${base}-headless`,
+        client: base,
+        configMap: `${base}-config`,
+        secret: `${base}-auth`,
+        pdb: base,
+        serviceMonitor: base,
+        alerts: `${base}-alerts`,
+        /** The create Job's name carries a hash of what it runs, so a change creates a new Job. */
+        job: (hash: string) => `${base}-create-${hash}`,
+    };
+}
+
+/** The redis.conf of a cluster node: the seed's settings; per-pod hostnames come from the command line. */
+export function clusterRedisConf(a: Pick<ResolvedRedisClusterArgs, "maxmemory" | "maxmemoryPolicy">): string {
+    return renderRedisConf({
+        mode: "cluster",
+        maxmemory: a.maxmemory,
+        maxmemoryPolicy: a.maxmemoryPolicy,
+        // Redirects name stable pod DNS names, which survive a pod's IP change.
+        clusterPreferredEndpointType: "hostname",
+        authIncludePath: `${PATHS.secret}/${SECRET_KEYS.authConf}`,
+        dir: PATHS.data,
+        port: REDIS_PORT,
+    });
+}
+
+/** Every node as `host:port`, masters first (redis-cli makes the first N/2 masters). */
+export function clusterHosts(a: Pick<ResolvedRedisClusterArgs, "instance" | "namespace" | "replicas">): string[] {
+    const n = redisClusterNames(a.instance);
+    return Array.from(
+        { length: a.replicas },
+        (_, i) => `${podFqdn(`${n.base}-${i}`, n.headless, a.namespace)}:${REDIS_PORT}`,
+    );
+}
+
+/** A cluster-mode Redis of one region. */
+export class RedisCluster extends pulumi.ComponentResource {
+    /** The client Service's DNS name (any node; clients follow MOVED redirects to pod DNS names). */
+    public readonly host: string;
+    public readonly port: number;
+    /** Name of the Secret holding `password` and `auth.conf`. */
+    public readonly secretName: string;
+    /** The generated password (secret). */
+    public readonly password: pulumi.Output<string>;
+    public readonly statefulSet: k8s.apps.v1.StatefulSet;
+
+    constructor(name: string, args: RedisClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("geo:redis:RedisCluster", name, {}, opts);
+        const a = validateRedisClusterArgs(args);
+        const n = redisClusterNames(a.instance);
+        const image = engineImage(a.engine);
+        const ids = { app: "redis", instance: n.base, component: "cluster" };
+        const labels = standardLabels({ ...ids, version: imageTag(image) });
+        const selector = selectorLabels(ids);
+        const ns = a.namespace;
+
+        const password = new random.RandomPassword(
+            `${name}-password`,
+            { length: 32, special: false },
+            { parent: this },
+        );
+        this.password = pulumi.secret(password.result);
+        const secret = new k8s.core.v1.Secret(
+            `${name}-auth`,
+            {
+                metadata: meta(n.secret, ns, labels),
+                type: "Opaque",
+                stringData: {
+                    [SECRET_KEYS.authConf]: pulumi.secret(password.result.apply(renderAuthConf)),
+                    [SECRET_KEYS.password]: this.password,
+                },
+            },
+            { parent: this },
+        );
+        const redisConf = clusterRedisConf(a);
+        const configMap = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            { metadata: meta(n.configMap, ns, labels), data: { "redis.conf": redisConf } },
+            { parent: this },
+        );
+        const headlessLabels = serviceLabels(labels, "headless");
+        const headless = new k8s.core.v1.Service(
+            `${name}-headless`,
+            {
+                metadata: meta(n.headless, ns, headlessLabels),
+                spec: {
+                    clusterIP: "None",
+                    // Nodes must find each other before they are ready (the cluster is formed after start).
+                    publishNotReadyAddresses: true,
+                    selector,
+                    ports: [
+                        { name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" },
+                        { name: "cluster-bus", port: CLUSTER_BUS_PORT, targetPort: "cluster-bus", protocol: "TCP" },
+                        { name: "metrics", port: METRICS_PORT, targetPort: "metrics", protocol: "TCP" },
+                    ],
+                },
+            },
+            { parent: this },
+        );
+        new k8s.core.v1.Service(
+            `${name}-client`,
+            {
+                metadata: meta(n.client, ns, serviceLabels(labels, "client")),
+                spec: {
+                    type: "ClusterIP",
+                    selector,
+                    ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" }],
+                },
+            },
+            { parent: this },
+        );
+        this.statefulSet = new k8s.apps.v1.StatefulSet(
+            `${name}-statefulset`,
+            {
+                metadata: meta(n.base, ns, labels),
+                spec: {
+                    serviceName: n.headless,
+                    replicas: a.replicas,
+                    // Cluster nodes are peers: start them together (also after a full outage).
+                    podManagementPolicy: "Parallel",
+                    updateStrategy: { type: "RollingUpdate" },
+                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels, annotations: { "geo-data/config-hash": shortHash(redisConf) } },
+                        spec: podSpec(selector, {
+                            containers: [
+                                redisServerContainer({
+                                    image,
+                                    command: ["redis-server"],
+                                    args: [
+                                        `${PATHS.config}/redis.conf`,
+                                        "--cluster-announce-hostname",
+                                        `$(POD_NAME).${serviceFqdn(n.headless, ns)}`,
+                                    ],
+                                    secretName: n.secret,
+                                    resources: a.resources,
+                                    clusterBus: true,
+                                }),
+                                exporterContainer(n.secret, EXPORTER_RESOURCES),
+                            ],
+                            volumes: redisServerVolumes(n.configMap, n.secret),
+                        }),
+                    },
+                    volumeClaimTemplates: [dataClaim(selector, a.storageClass, a.storageSize)],
+                },
+            },
+            { parent: this, dependsOn: [configMap, secret, headless], protect: a.protect },
+        );
+        new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pdb`,
+            { metadata: meta(n.pdb, ns, labels), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+            { parent: this },
+        );
+
+        // The create Job: named after a hash of its script and image, so a change (more nodes, new image)
+        // creates a new Job instead of patching an immutable one; the script exits 0 on a formed cluster.
+        const script = clusterCreateScript({ hosts: clusterHosts(a), replicas: 1 });
+        const jobName = n.job(shortHash(script, image));
+        const jobLabels = standardLabels({
+            app: "redis",
+            instance: n.base,
+            component: "cluster-create",
+            version: imageTag(image),
+        });
+        new k8s.batch.v1.Job(
+            `${name}-create`,
+            {
+                metadata: meta(jobName, ns, jobLabels),
+                spec: {
+                    backoffLimit: 4,
+                    activeDeadlineSeconds: 1800,
+                    // Deleted a day after it finishes; a re-created Job (pulumi up --refresh) is a no-op.
+                    ttlSecondsAfterFinished: 86400,
+                    template: {
+                        metadata: { labels: jobLabels },
+                        spec: {
+                            restartPolicy: "Never",
+                            automountServiceAccountToken: false,
+                            enableServiceLinks: false,
+                            securityContext: podSecurityContext(REDIS_UID),
+                            containers: [
+                                {
+                                    name: "create",
+                                    image,
+                                    command: ["sh", "-c", script],
+                                    env: [secretEnv("REDISCLI_AUTH", n.secret)],
+                                    resources: resourcesOf(HELPER_RESOURCES),
+                                    securityContext: containerSecurityContext(true),
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            { parent: this, dependsOn: [this.statefulSet], deleteBeforeReplace: true },
+        );
+
+        const monOpts = { parent: this, dependsOn: args.dependsOn?.monitoring ?? [] };
+        serviceMonitorResource(
+            `${name}-servicemonitor`,
+            meta(n.serviceMonitor, ns, labels),
+            serviceMonitorSpec({ selector: serviceLabels(selector, "headless"), port: "metrics" }),
+            monOpts,
+        );
+        monitoringResource(
+            `${name}-alerts`,
+            "PrometheusRule",
+            meta(n.alerts, ns, labels),
+            prometheusRuleSpec(
+                `redis-${n.base}`,
+                clusterAlertRules({ namespace: ns, service: n.headless, workload: n.base }),
+            ),
+            monOpts,
+        );
+
+        this.host = serviceFqdn(n.client, ns);
+        this.port = REDIS_PORT;
+        this.secretName = n.secret;
+        this.registerOutputs({ host: this.host, port: this.port, secretName: this.secretName });
+    }
+}

@@ -1,0 +1,534 @@
+/**
+ * Runs real redis-server processes on 127.0.0.1 with the configuration files *the program renders*: the
+ * ConfigMaps' redis.conf / sentinel.conf / init.sh / start.sh, the auth files from the rendered Secrets,
+ * the StatefulSets' command lines and the create Job's script, all taken from `render()` of both stacks.
+ * Only what cannot exist on a laptop is adapted: the absolute mount paths (/etc/redis…, /data) become temp
+ * files, in-cluster DNS names become 127.0.0.1, and port/dir/bind (and the cluster state file, which lives
+ * under /data) are appended on the command line, which Redis applies after the file. Every adaptation
+ * asserts that the text it replaces occurs exactly once.
+ *
+ * Skipped when redis-server, redis-cli or getent is missing, unless GEO_REQUIRE_SERVERS is set.
+ */
+import { strict as assert } from "assert";
+import { ChildProcess, execFile, spawn, spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { find, inputs, render } from "./support";
+
+const LOOPBACK = "127.0.0.1";
+
+interface Server {
+    readonly name: string;
+    readonly port: number;
+    readonly proc: ChildProcess;
+}
+const servers: Server[] = [];
+const usedPorts = new Set<number>();
+let root = "";
+
+const installed = (b: string) => spawnSync("sh", ["-c", `command -v ${b}`], { stdio: "ignore" }).status === 0;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function canListen(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const probe = net.createServer();
+        probe.once("error", () => resolve(false));
+        probe.listen(port, LOOPBACK, () => probe.close(() => resolve(true)));
+    });
+}
+
+async function freePort(withBus = false): Promise<number> {
+    for (let i = 0; i < 100; i++) {
+        const port = 30000 + crypto.randomInt(10000);
+        if (usedPorts.has(port)) continue;
+        usedPorts.add(port);
+        if ((await canListen(port)) && (!withBus || (await canListen(port + 10000)))) return port;
+    }
+    throw new Error("no free loopback port found in 100 attempts");
+}
+
+async function waitFor<T>(
+    what: string,
+    probe: () => Promise<T | undefined>,
+    attempts = 100,
+    intervalMs = 100,
+    giveUp: () => string | undefined = () => undefined,
+): Promise<T> {
+    let last: unknown;
+    for (let i = 0; i < attempts; i++) {
+        const reason = giveUp();
+        if (reason !== undefined) throw new Error(`gave up waiting for ${what}: ${reason}`);
+        try {
+            const v = await probe();
+            if (v !== undefined) return v;
+        } catch (e) {
+            last = e;
+        }
+        await sleep(intervalMs);
+    }
+    throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+}
+
+interface Run {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15000): Promise<Run> {
+    return new Promise((resolve) => {
+        execFile(file, args, { env: { ...process.env, ...env }, timeout: timeoutMs }, (error, stdout, stderr) => {
+            resolve({
+                code: error ? (typeof error.code === "number" ? error.code : -1) : 0,
+                stdout: stdout.toString(),
+                stderr: stderr.toString(),
+            });
+        });
+    });
+}
+
+/** Rendered values, filled in before(). */
+let password = "";
+let sessionsPassword = "";
+
+async function cli(port: number, args: readonly string[], auth: string | undefined): Promise<string> {
+    const result = await run(
+        "redis-cli",
+        ["-h", LOOPBACK, "-p", String(port), ...args],
+        { REDISCLI_AUTH: auth ?? "" },
+        5000,
+    );
+    if (result.code !== 0 && auth !== undefined)
+        throw new Error(`redis-cli ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+    return result.stdout.trim();
+}
+const sentinelCli = async (port: number, args: readonly string[]) =>
+    (await run("redis-cli", ["-h", LOOPBACK, "-p", String(port), ...args], {}, 5000)).stdout.trim();
+
+function info(reply: string): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const line of reply.split(/\r?\n/)) {
+        const at = line.indexOf(":");
+        if (at > 0) m.set(line.slice(0, at), line.slice(at + 1));
+    }
+    return m;
+}
+function pairs(reply: string): Map<string, string> {
+    const lines = reply.split("\n");
+    const m = new Map<string, string>();
+    for (let i = 0; i + 1 < lines.length; i += 2) m.set(lines[i], lines[i + 1]);
+    return m;
+}
+
+/** Replaces exactly one occurrence of `from` (fails loudly when the rendered text changed shape). */
+function replaceOnce(text: string, from: string | RegExp, to: string): string {
+    const count =
+        typeof from === "string"
+            ? text.split(from).length - 1
+            : (text.match(new RegExp(from.source, from.flags.includes("g") ? from.flags : from.flags + "g")) ?? [])
+                  .length;
+    assert.equal(count, 1, `expected exactly one ${from} in:\n${text}`);
+    return text.replace(from, to);
+}
+
+function write(file: string, text: string, mode = 0o600): string {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text, { mode });
+    return file;
+}
+
+/** Spawns `command` and waits until `port` answers PING; fails with the process output if it exits. */
+async function start(
+    name: string,
+    port: number,
+    command: string[],
+    env: NodeJS.ProcessEnv,
+    auth: string | undefined,
+): Promise<Server> {
+    const proc = spawn(command[0], command.slice(1), {
+        cwd: root,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    proc.stdout!.on("data", (c) => (output += c));
+    proc.stderr!.on("data", (c) => (output += c));
+    const server = { name, port, proc };
+    servers.push(server);
+    let closed: string | undefined;
+    proc.once("close", (code, signal) => (closed = `${name} exited (${code ?? signal})`));
+    await waitFor(
+        `${name} to answer PING`,
+        async () => ((await cli(port, ["PING"], auth)) === "PONG" ? true : undefined),
+        50,
+        100,
+        () => closed,
+    ).catch((e: Error) => {
+        throw new Error(`${e.message}\n--- ${name} output ---\n${output}`);
+    });
+    assert.doesNotMatch(output, /FATAL CONFIG FILE ERROR|Bad directive/);
+    return server;
+}
+
+/** A rendered redis.conf whose `include` points at the rendered auth.conf written to a temp file. */
+function redisConfFile(name: string, conf: string, authConf: string): string {
+    const dir = path.join(root, name);
+    const auth = write(path.join(dir, "secret", "auth.conf"), authConf);
+    fs.mkdirSync(path.join(dir, "data"), { recursive: true });
+    // Redis changes into `dir` while reading the file, so /data must become a directory that exists here.
+    const text = replaceOnce(conf, /^dir \/data$/m, `dir ${path.join(dir, "data")}`);
+    return write(
+        path.join(dir, "redis.conf"),
+        replaceOnce(text, /^include \/etc\/redis-secret\/auth\.conf$/m, `include ${auth}`),
+    );
+}
+
+/** Command-line options for what a laptop must differ in; Redis applies them after the file. */
+function loopbackArgs(name: string, port: number): string[] {
+    const dir = path.join(root, name, "data");
+    fs.mkdirSync(dir, { recursive: true });
+    return ["--port", String(port), "--dir", dir, "--bind", LOOPBACK];
+}
+
+function killAll(): void {
+    for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill("SIGKILL");
+}
+process.once("exit", killAll);
+
+const rendered = {
+    cacheConf: "",
+    cacheArgs: [] as string[],
+    cacheAuth: "",
+    jobScript: "",
+    eastConf: "",
+    westConf: "",
+    sessionsAuth: "",
+    sentinelTemplate: "",
+    sentinelInit: "",
+    sentinelAuth: "",
+    sentinelCommand: [] as string[],
+    startScript: "",
+};
+
+describe("redis-server running the configuration rendered by the program", function () {
+    let cache: Server[] = [];
+    let master: Server;
+    let westReplica: Server;
+    let writeWithoutReplica = "";
+    const sentinels: Server[] = [];
+    const sentinelFiles: string[] = [];
+
+    before(async function () {
+        this.timeout(30000);
+        const missing = ["redis-server", "redis-cli", "getent", "timeout"].filter((b) => !installed(b));
+        if (missing.length > 0) {
+            if (process.env.GEO_REQUIRE_SERVERS)
+                throw new Error(`GEO_REQUIRE_SERVERS is set but these are not installed: ${missing.join(", ")}`);
+            console.log(`    (skipping: ${missing.join(", ")} not installed; run scripts/install-servers.sh)`);
+            this.skip();
+        }
+        const east = await render("us-east");
+        const west = await render("us-west");
+        const cm = (r: typeof east, name: string) => inputs(find(r, "kubernetes:core/v1:ConfigMap", name)).data;
+        const secret = (r: typeof east, name: string) => inputs(find(r, "kubernetes:core/v1:Secret", name)).stringData;
+        const sts = (r: typeof east, name: string) =>
+            inputs(find(r, "kubernetes:apps/v1:StatefulSet", name)).spec.template.spec;
+        rendered.cacheConf = cm(east, "geo-redis-cache-config")["redis.conf"];
+        rendered.cacheArgs = sts(east, "geo-redis-cache-statefulset").containers[0].args;
+        rendered.cacheAuth = secret(east, "geo-redis-cache-auth")["auth.conf"];
+        password = secret(east, "geo-redis-cache-auth").password;
+        rendered.jobScript = inputs(
+            find(east, "kubernetes:batch/v1:Job", "geo-redis-cache-create"),
+        ).spec.template.spec.containers[0].command[2];
+        rendered.eastConf = cm(east, "geo-redis-sessions-config")["redis.conf"];
+        rendered.startScript = cm(east, "geo-redis-sessions-config")["start.sh"];
+        rendered.westConf = cm(west, "geo-redis-sessions-config")["redis.conf"];
+        rendered.sessionsAuth = secret(east, "geo-redis-sessions-auth")["auth.conf"];
+        assert.equal(
+            secret(west, "geo-redis-sessions-auth")["auth.conf"],
+            rendered.sessionsAuth,
+            "us-west authenticates with us-east's password",
+        );
+        sessionsPassword = secret(east, "geo-redis-sessions-auth").password;
+        rendered.sentinelAuth = secret(east, "geo-redis-sessions-auth")["sentinel-auth.conf"];
+        rendered.sentinelTemplate = cm(east, "geo-redis-sessions-sentinel-config")["sentinel.conf"];
+        rendered.sentinelInit = cm(east, "geo-redis-sessions-sentinel-config")["init.sh"];
+        rendered.sentinelCommand = sts(east, "geo-redis-sessions-sentinel").containers[0].command;
+
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "geo-redis-rendered-"));
+        const startCache = async (i: number) => {
+            const name = `cache-${i}`;
+            const port = await freePort(true);
+            const conf = redisConfFile(name, rendered.cacheConf, rendered.cacheAuth);
+            const args = rendered.cacheArgs.slice(1).map((a) => a.replace("$(POD_NAME)", `redis-cache-${i}`));
+            const extra = [
+                ...loopbackArgs(name, port),
+                "--cluster-config-file",
+                path.join(root, name, "data", "nodes.conf"),
+            ];
+            return start(name, port, ["redis-server", conf, ...args, ...extra], {}, password);
+        };
+        const startMaster = async () => {
+            const port = await freePort();
+            const conf = redisConfFile("east-0", rendered.eastConf, rendered.sessionsAuth);
+            master = await start(
+                "east-0",
+                port,
+                ["redis-server", conf, ...loopbackArgs("east-0", port), "--replica-announce-ip", LOOPBACK],
+                {},
+                sessionsPassword,
+            );
+            // A write before any replica is connected (asserted below), then the us-west replica starts, so
+            // its first sync (diskless, after repl-diskless-sync-delay = 5 s) overlaps the cluster specs.
+            writeWithoutReplica = await cli(master.port, ["SET", "geo:probe", "x"], sessionsPassword);
+            const westPort = await freePort();
+            const westConf = redisConfFile("west-0", rendered.westConf, rendered.sessionsAuth);
+            westReplica = await start(
+                "west-0",
+                westPort,
+                [
+                    "redis-server",
+                    westConf,
+                    ...loopbackArgs("west-0", westPort),
+                    "--replicaof",
+                    LOOPBACK,
+                    String(master.port),
+                ],
+                {},
+                sessionsPassword,
+            );
+        };
+        await Promise.all([Promise.all([0, 1, 2, 3, 4, 5].map(startCache)).then((s) => (cache = s)), startMaster()]);
+    });
+
+    after(async function () {
+        this.timeout(10000);
+        killAll();
+        await Promise.all(
+            servers.map((s) =>
+                s.proc.exitCode !== null || s.proc.signalCode !== null
+                    ? undefined
+                    : new Promise((r) => s.proc.once("exit", r)),
+            ),
+        );
+        if (root) fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    describe("cache (cluster mode, us-east render)", () => {
+        it("accepts every rendered directive, including the command-line announce hostname", async () => {
+            const cfg = pairs(await cli(cache[0].port, ["CONFIG", "GET", "cluster-*"], password));
+            assert.equal(cfg.get("cluster-enabled"), "yes");
+            assert.equal(cfg.get("cluster-node-timeout"), "15000");
+            assert.equal(
+                cfg.get("cluster-announce-hostname"),
+                "redis-cache-0.redis-cache-headless.geo-redis.svc.cluster.local",
+            );
+            assert.equal(cfg.get("cluster-preferred-endpoint-type"), "hostname");
+            assert.equal(
+                pairs(await cli(cache[0].port, ["CONFIG", "GET", "appendonly"], password)).get("appendonly"),
+                "yes",
+            );
+            assert.match(await cli(cache[0].port, ["PING"], ""), /NOAUTH/);
+        });
+
+        it("the rendered create Job forms a 3 master + 3 replica cluster, then changes nothing", async function () {
+            this.timeout(30000);
+            const hosts = cache.map((n) => `${LOOPBACK}:${n.port}`).join(" ");
+            const script = replaceOnce(rendered.jobScript, /^hosts='[^']*'$/m, `hosts='${hosts}'`);
+            const first = await run("sh", ["-c", script], { REDISCLI_AUTH: password }, 25000);
+            assert.equal(first.code, 0, first.stdout + first.stderr);
+            assert.match(first.stdout, /cluster-create: forming the cluster/);
+            for (const n of cache) {
+                await waitFor(`cluster_state:ok on ${n.name}`, async () =>
+                    info(await cli(n.port, ["CLUSTER", "INFO"], password)).get("cluster_state") === "ok"
+                        ? true
+                        : undefined,
+                );
+            }
+            const roles = await Promise.all(
+                cache.map(async (n) => info(await cli(n.port, ["INFO", "replication"], password)).get("role")),
+            );
+            assert.deepEqual([...roles].sort(), ["master", "master", "master", "slave", "slave", "slave"]);
+            // Clients are redirected to the stable pod names, not to pod IPs.
+            assert.match(
+                await cli(cache[0].port, ["CLUSTER", "SHARDS"], password),
+                /redis-cache-\d\.redis-cache-headless\.geo-redis\.svc\.cluster\.local/,
+            );
+            const again = await run("sh", ["-c", script], { REDISCLI_AUTH: password }, 25000);
+            assert.equal(again.code, 0, again.stdout + again.stderr);
+            assert.match(
+                again.stdout,
+                /cluster already formed \(.*cluster_state:ok, cluster_known_nodes:6\); nothing to do/,
+            );
+        });
+    });
+
+    describe("sessions (Sentinel mode, us-east and us-west renders)", () => {
+        it("the us-east master refuses writes until min-replicas-to-write (1) replica is connected", async () => {
+            assert.equal(
+                pairs(await cli(master.port, ["CONFIG", "GET", "min-replicas-to-write"], sessionsPassword)).get(
+                    "min-replicas-to-write",
+                ),
+                "1",
+            );
+            assert.match(writeWithoutReplica, /NOREPLICAS/);
+        });
+
+        it("a us-west replica (rendered replicaof pointed at loopback) replicates the master", async function () {
+            this.timeout(20000);
+            assert.match(rendered.westConf, /^replicaof redis-sessions\.us-east-1\.data\.internal 6379$/m);
+            await waitFor(
+                "master_link_status:up",
+                async () =>
+                    info(await cli(westReplica.port, ["INFO", "replication"], sessionsPassword)).get(
+                        "master_link_status",
+                    ) === "up"
+                        ? true
+                        : undefined,
+                150,
+                100,
+            );
+            const value = crypto.randomBytes(8).toString("hex");
+            await waitFor(
+                "the master to accept writes",
+                async () =>
+                    (await cli(master.port, ["SET", "geo:probe", value], sessionsPassword)) === "OK" ? true : undefined,
+                50,
+                100,
+            );
+            assert.equal(await cli(master.port, ["WAIT", "1", "5000"], sessionsPassword), "1");
+            assert.equal(await cli(westReplica.port, ["GET", "geo:probe"], sessionsPassword), value);
+            assert.match(await cli(westReplica.port, ["SET", "geo:probe", "x"], sessionsPassword), /READONLY/);
+        });
+
+        it("3 Sentinels start from the rendered init script, template, auth and command line", async function () {
+            this.timeout(20000);
+            const shared = path.join(root, "sentinel-mounts");
+            const auth = write(path.join(shared, "auth.conf"), rendered.sentinelAuth);
+            const monitored = replaceOnce(
+                rendered.sentinelTemplate,
+                /^sentinel monitor sessions \S+ 6379 2$/m,
+                `sentinel monitor sessions ${LOOPBACK} ${master.port} 2`,
+            );
+            const template = write(
+                path.join(shared, "sentinel.conf"),
+                replaceOnce(monitored, /^dir \/data$/m, `dir ${root}`),
+            );
+            for (let i = 0; i < 3; i++) {
+                const name = `sentinel-${i}`;
+                const port = await freePort();
+                const target = path.join(root, name, "data", "sentinel.conf");
+                fs.mkdirSync(path.dirname(target), { recursive: true });
+                let init = replaceOnce(rendered.sentinelInit, /^master_host='[^']*'$/m, `master_host='${LOOPBACK}'`);
+                init = replaceOnce(init, /^template='[^']*'$/m, `template='${template}'`);
+                init = replaceOnce(init, /^auth='[^']*'$/m, `auth='${auth}'`);
+                init = replaceOnce(init, /^target='[^']*'$/m, `target='${target}'`);
+                const result = await run("sh", ["-c", init]);
+                assert.equal(result.code, 0, result.stdout + result.stderr);
+                assert.equal(fs.statSync(target).mode & 0o777, 0o600);
+                const [sh, flag, line] = rendered.sentinelCommand;
+                const command = [
+                    sh,
+                    flag,
+                    `${replaceOnce(line, "/data/sentinel.conf", target)} --port ${port} --dir ${path.dirname(target)} --bind ${LOOPBACK}`,
+                ];
+                sentinels.push(
+                    await start(name, port, command, { POD_NAME: `redis-sessions-sentinel-${i}` }, undefined),
+                );
+                sentinelFiles.push(target);
+            }
+            for (const s of sentinels) {
+                await waitFor(
+                    `${s.name} to see the replica`,
+                    async () =>
+                        pairs(await sentinelCli(s.port, ["SENTINEL", "MASTER", "sessions"])).get("num-slaves") === "1"
+                            ? true
+                            : undefined,
+                    50,
+                    100,
+                );
+                const m = pairs(await sentinelCli(s.port, ["SENTINEL", "MASTER", "sessions"]));
+                assert.equal(m.get("flags"), "master");
+                assert.equal(m.get("quorum"), "2");
+            }
+            // Sentinel persisted the command-line announce name and kept the file private.
+            for (const [i, file] of sentinelFiles.entries()) {
+                await waitFor(
+                    `${file} rewritten`,
+                    async () => (/^sentinel myid /m.test(fs.readFileSync(file, "utf8")) ? true : undefined),
+                    30,
+                    100,
+                );
+                assert.match(
+                    fs.readFileSync(file, "utf8"),
+                    new RegExp(
+                        `^sentinel announce-ip "?redis-sessions-sentinel-${i}\\.redis-sessions-sentinel-headless\\.geo-redis\\.svc\\.cluster\\.local"?$`,
+                        "m",
+                    ),
+                );
+                assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+            }
+        });
+
+        it("the rendered start script asks the Sentinels and starts a pod as the current master's replica", async function () {
+            this.timeout(15000);
+            const port = await freePort();
+            const conf = redisConfFile("east-1", rendered.eastConf, rendered.sessionsAuth);
+            // The pod's loopback settings go into its copy of the file, since start.sh passes only the file.
+            fs.appendFileSync(
+                conf,
+                `${loopbackArgs("east-1", port)
+                    .join(" ")
+                    .replace(/--(\w+) (\S+) ?/g, "$1 $2\n")}`,
+            );
+            let script = replaceOnce(
+                rendered.startScript,
+                "redis-sessions-sentinel.geo-redis.svc.cluster.local -p 26379",
+                `${LOOPBACK} -p ${sentinels[0].port}`,
+            );
+            script = script.split("/etc/redis/redis.conf").join(conf);
+            const file = write(path.join(root, "east-1", "start.sh"), script, 0o700);
+            const replica = await start(
+                "east-1",
+                port,
+                ["sh", file],
+                { POD_NAME: "redis-sessions-1", REDISCLI_AUTH: sessionsPassword },
+                sessionsPassword,
+            );
+            const replication = info(await cli(replica.port, ["INFO", "replication"], sessionsPassword));
+            assert.equal(replication.get("role"), "slave");
+            assert.equal(replication.get("master_host"), LOOPBACK);
+            assert.equal(replication.get("master_port"), String(master.port));
+        });
+
+        it("without a Sentinel answer, the start script makes pod 0 the master", async function () {
+            this.timeout(15000);
+            const port = await freePort();
+            const conf = redisConfFile("east-0b", rendered.eastConf, rendered.sessionsAuth);
+            fs.appendFileSync(
+                conf,
+                `${loopbackArgs("east-0b", port)
+                    .join(" ")
+                    .replace(/--(\w+) (\S+) ?/g, "$1 $2\n")}`,
+            );
+            const deadPort = await freePort();
+            let script = replaceOnce(
+                rendered.startScript,
+                "redis-sessions-sentinel.geo-redis.svc.cluster.local -p 26379",
+                `${LOOPBACK} -p ${deadPort}`,
+            );
+            script = script.split("/etc/redis/redis.conf").join(conf);
+            const file = write(path.join(root, "east-0b", "start.sh"), script, 0o700);
+            const server = await start(
+                "east-0b",
+                port,
+                ["sh", file],
+                { POD_NAME: "redis-sessions-0", REDISCLI_AUTH: sessionsPassword },
+                sessionsPassword,
+            );
+            assert.equal(info(await cli(server.port, ["INFO", "replication"], sessionsPassword)).get("role"), "master");
+        });
+    });
+});
