@@ -8,16 +8,52 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Namespaces, namespaceNames } from "./components/shared/naming";
-import { Check, ConfigError, dnsLabel, dnsName, ensure, oneOf, show, stackName } from "./components/shared/validate";
+import { MAXMEMORY_POLICIES, MaxmemoryPolicy } from "./components/redis/conf";
+import {
+    MAXMEMORY_LIMIT_FRACTION,
+    REDIS_MEMORY_LIMIT_BYTES,
+    REDIS_RESOURCES,
+    redisMemoryBytes,
+} from "./components/redis/sizing";
+import {
+    Check,
+    ConfigError,
+    arnOf,
+    binaryQuantity,
+    cron6,
+    dnsLabel,
+    dnsName,
+    ensure,
+    intBetween,
+    oneOf,
+    retention,
+    rfc3339,
+    show,
+    stackName,
+} from "./components/shared/validate";
 
 /** The Pulumi project name; also the config namespace. */
 export const PROJECT = "geo-data";
 
 /** AWS regions this program accepts for `region`/`peerRegion`/`primaryRegion`. */
 export const AWS_REGIONS = [
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",
-    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1",
-    "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2", "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-north-1",
+    "eu-south-1",
+    "ap-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "sa-east-1",
 ] as const;
 
 /** The role of a stack in the region pair. */
@@ -53,28 +89,186 @@ export const CONFIG_SCHEMA = {
     primaryStack: {
         type: "string",
         default: "",
-        description: "Fully qualified name (`org/geo-data/us-east`) of the primary stack; required when `role` is secondary.",
+        description:
+            "Fully qualified name (`org/geo-data/us-east`) of the primary stack; required when `role` is secondary.",
     },
-    kubeContext: { type: "string", default: "", description: "kubeconfig context of this region's cluster. Empty = the current context." },
+    kubeContext: {
+        type: "string",
+        default: "",
+        description: "kubeconfig context of this region's cluster. Empty = the current context.",
+    },
     kubeconfig: {
         type: "string",
         default: "",
         secret: true,
-        description: "kubeconfig contents or path for this region's cluster (set with --secret). Empty = the ambient kubeconfig.",
+        description:
+            "kubeconfig contents or path for this region's cluster (set with --secret). Empty = the ambient kubeconfig.",
     },
     manageOperators: {
         type: "boolean",
         default: true,
-        description: "Install the pinned operators (CloudNativePG, Barman Cloud plugin, cert-manager, Strimzi, MinIO, kube-prometheus-stack). Set false where they are managed elsewhere.",
+        description:
+            "Install the pinned operators (CloudNativePG, Barman Cloud plugin, cert-manager, Strimzi, MinIO, kube-prometheus-stack). Set false where they are managed elsewhere.",
     },
-    namespacePrefix: { type: "string", default: "geo", description: "Prefix of the data-tier namespaces (`<prefix>-postgres`, `<prefix>-redis`, …)." },
+    namespacePrefix: {
+        type: "string",
+        default: "geo",
+        description: "Prefix of the data-tier namespaces (`<prefix>-postgres`, `<prefix>-redis`, …).",
+    },
     dnsZone: {
         type: "string",
         default: "data.internal",
         description: "DNS zone for cross-region endpoints: `<service>.<region>.<dnsZone>`.",
     },
-    protect: { type: "boolean", default: true, description: "Protect stateful resources (clusters, volumes, buckets) from deletion." },
+    protect: {
+        type: "boolean",
+        default: true,
+        description: "Protect stateful resources (clusters, volumes, buckets) from deletion.",
+    },
     storageClass: { type: "string", default: "fast-ssd", description: "StorageClass of every persistent volume." },
+    // --- PostgreSQL (CloudNativePG) ---
+    postgresInstances: {
+        type: "integer",
+        default: 3,
+        description:
+            "PostgreSQL instances of the region's CloudNativePG Cluster (1 primary + standbys, spread over zones); 3 to 9.",
+    },
+    postgresDurability: {
+        type: "string",
+        default: "critical",
+        description:
+            "`critical`: quorum synchronous replication with dataDurability required (no committed write lost on a zone loss; writes wait while no standby can confirm). `standard`: synchronous when possible (dataDurability preferred), never blocks writes.",
+    },
+    postgresSyncReplicas: {
+        type: "integer",
+        default: 1,
+        description:
+            "Standbys that must confirm each commit (quorum `ANY n`), from 1 to postgresInstances - 1. 1 keeps writes available while one standby is down.",
+    },
+    postgresStorageSize: {
+        type: "string",
+        default: "100Gi",
+        description: "Data volume of each PostgreSQL instance (binary units, e.g. 100Gi).",
+    },
+    postgresWalStorageSize: {
+        type: "string",
+        default: "20Gi",
+        description: "Separate WAL volume of each PostgreSQL instance (binary units, e.g. 20Gi).",
+    },
+    postgresBackupSchedule: {
+        type: "string",
+        default: "0 0 2 * * *",
+        description: "Base backup schedule: 6-field cron with seconds first (CloudNativePG). Default daily at 02:00.",
+    },
+    postgresBackupRetention: {
+        type: "string",
+        default: "30d",
+        description:
+            "Barman recovery window (`30d`, `4w`, `1m`): base backups and WAL needed to restore to any point inside it are kept, older ones deleted.",
+    },
+    postgresPoolerInstances: {
+        type: "integer",
+        default: 2,
+        description: "PgBouncer pods of each Pooler (read-write and read-only); 2 to 20.",
+    },
+    postgresPoolMode: {
+        type: "string",
+        default: "session",
+        description: "PgBouncer pool mode: `session` or `transaction`.",
+    },
+    postgresMaxClientConn: {
+        type: "integer",
+        default: 1000,
+        description: "PgBouncer max_client_conn (client connections per pooler pod).",
+    },
+    postgresDefaultPoolSize: {
+        type: "integer",
+        default: 25,
+        description:
+            "PgBouncer default_pool_size (server connections per database/user pair per pod); pooler pods × size must fit under max_connections 200 minus 20 reserved.",
+    },
+    postgresDatabase: { type: "string", default: "app", description: "Application database created at bootstrap." },
+    postgresOwner: {
+        type: "string",
+        default: "app",
+        description: "Owner role of the application database (password generated, stored in a Secret).",
+    },
+    postgresRecoveryTargetTime: {
+        type: "string",
+        default: "",
+        description:
+            "Point-in-time restore: an RFC 3339 time renders a recovery Cluster restored to that time from this region's backups, next to the running one. Empty = no restore.",
+    },
+    // --- AWS backup storage ---
+    oidcProviderArn: {
+        type: "string",
+        description:
+            "IAM OIDC provider of this region's EKS cluster, for the database pods' IRSA role: `arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID>`.",
+    },
+    backupBucketName: {
+        type: "string",
+        default: "",
+        description: "S3 bucket of this region's backups. Empty = `<namespacePrefix>-pg-backups-<account>-<region>`.",
+    },
+    backupKmsKeyArn: {
+        type: "string",
+        default: "",
+        description: "KMS key for the backup bucket. Empty = create a key for this region (rotation on).",
+    },
+    backupRetentionDays: {
+        type: "integer",
+        default: 40,
+        description:
+            "S3 lifecycle expiry (days) of backup objects and noncurrent versions: a safety net behind postgresBackupRetention, at least that window plus 7 days.",
+    },
+    // --- Redis (StatefulSets; cluster-mode cache per region, Sentinel-mode sessions across regions) ---
+    redisEngine: {
+        type: "string",
+        default: "redis",
+        description:
+            "Server software of every Redis workload: `redis` (Redis 7.4) or `valkey` (Valkey 8.1, BSD-licensed, protocol-compatible).",
+    },
+    redisClusterReplicas: {
+        type: "integer",
+        default: 6,
+        description:
+            "Pods of each region's cluster-mode cache (`redis-cache`): masters + one replica each, so an even number from 6 (3 masters + 3 replicas) to 60.",
+    },
+    redisMaxmemory: {
+        type: "string",
+        default: "768mb",
+        description:
+            "Redis `maxmemory` of every Redis server, in Redis units (`768mb`, `1gb`); at most 80% of the 1Gi container limit, leaving room for AOF-rewrite copy-on-write and buffers.",
+    },
+    redisMaxmemoryPolicy: {
+        type: "string",
+        default: "allkeys-lru",
+        description:
+            "Redis `maxmemory-policy` (eviction when maxmemory is reached): allkeys-lru, volatile-lru, allkeys-lfu, volatile-lfu, allkeys-random, volatile-random, volatile-ttl or noeviction.",
+    },
+    redisStorageSize: {
+        type: "string",
+        default: "10Gi",
+        description: "Data volume (AOF + RDB) of each Redis server pod (binary units, e.g. 10Gi).",
+    },
+    redisSentinels: {
+        type: "integer",
+        default: 3,
+        description:
+            "Sentinels of the sessions store in the primary region: an odd number from 3 to 9; the quorum (and the votes a failover needs) is a strict majority.",
+    },
+    redisSessionsReplicas: {
+        type: "integer",
+        default: 3,
+        description:
+            "Redis pods of the Sentinel-mode sessions store in each region, 2 to 9: in the primary region the master + local replicas, in the other region replicas of the primary region's endpoint.",
+    },
+    redisMinReplicasToWrite: {
+        type: "integer",
+        default: 1,
+        description:
+            "`min-replicas-to-write` of the sessions master: it refuses writes while fewer replicas are connected (lag <= 10 s), so a master cut off from all replicas stops accepting writes that would be lost. 0 to redisSessionsReplicas - 1.",
+    },
 } as const satisfies Record<string, KeySpec>;
 
 /** The typed, validated configuration of one region stack. */
@@ -93,9 +287,82 @@ export interface RegionConfig {
     readonly kubernetes: { readonly context?: string; readonly kubeconfig?: pulumi.Output<string> };
     readonly manageOperators: boolean;
     readonly namespaces: Namespaces;
+    /** `namespacePrefix`: also the prefix of AWS names (backup bucket, IAM role). */
+    readonly namespacePrefix: string;
     readonly dnsZone: string;
     readonly protect: boolean;
     readonly storageClass: string;
+    /** The region's PostgreSQL (CloudNativePG) settings. */
+    readonly postgres: PostgresConfig;
+    /** The region's AWS backup storage. */
+    readonly backup: BackupConfig;
+    /** The region's Redis settings. */
+    readonly redis: RedisConfig;
+}
+
+/** Durability classes of a PostgreSQL cluster. */
+export const DURABILITY_CLASSES = ["critical", "standard"] as const;
+/** `critical`: quorum sync with dataDurability required; `standard`: sync when possible (preferred). */
+export type Durability = (typeof DURABILITY_CLASSES)[number];
+/** PgBouncer pool modes the CloudNativePG Pooler accepts (its CRD has no `statement`). */
+export const POOL_MODES = ["session", "transaction"] as const;
+export type PoolMode = (typeof POOL_MODES)[number];
+
+/** PostgreSQL settings (keys `postgres*`). */
+export interface PostgresConfig {
+    readonly instances: number;
+    readonly durability: Durability;
+    readonly syncReplicas: number;
+    readonly storageSize: string;
+    readonly walStorageSize: string;
+    readonly backupSchedule: string;
+    readonly backupRetention: string;
+    readonly poolerInstances: number;
+    readonly poolMode: PoolMode;
+    readonly maxClientConn: number;
+    readonly defaultPoolSize: number;
+    readonly database: string;
+    readonly owner: string;
+    /** RFC 3339 point-in-time-recovery target; undefined = no recovery cluster. */
+    readonly recoveryTargetTime?: string;
+}
+
+/** AWS backup storage settings (keys `backup*` and `oidcProviderArn`). */
+export interface BackupConfig {
+    readonly oidcProviderArn: string;
+    /** Explicit bucket name; undefined = `<prefix>-pg-backups-<account>-<region>`. */
+    readonly bucketName?: string;
+    /** Existing KMS key; undefined = create one for this region. */
+    readonly kmsKeyArn?: string;
+    /** S3 lifecycle expiry in days. */
+    readonly retentionDays: number;
+}
+
+/** PostgreSQL's max_connections (seed value); the poolers must leave headroom under it. */
+export const POSTGRES_MAX_CONNECTIONS = 200;
+/** Connections kept free for superuser, replication, monitoring and backups. */
+export const POSTGRES_RESERVED_CONNECTIONS = 20;
+
+/** Redis-compatible server software. */
+export const REDIS_ENGINES = ["redis", "valkey"] as const;
+export type RedisEngine = (typeof REDIS_ENGINES)[number];
+
+/** Redis settings (keys `redis*`). */
+export interface RedisConfig {
+    readonly engine: RedisEngine;
+    /** Pods of the cluster-mode cache (even, >= 6). */
+    readonly clusterReplicas: number;
+    /** `maxmemory` in Redis units. */
+    readonly maxmemory: string;
+    readonly maxmemoryPolicy: MaxmemoryPolicy;
+    /** PVC size of each Redis server pod. */
+    readonly storageSize: string;
+    /** Sentinels of the sessions store (primary region only). */
+    readonly sentinels: number;
+    /** Redis pods of the sessions store in this region. */
+    readonly sessionsReplicas: number;
+    /** `min-replicas-to-write` of the sessions master. */
+    readonly minReplicasToWrite: number;
 }
 
 /** Raw config as Pulumi hands it to the program: `geo-data:<key>` → string. */
@@ -170,7 +437,9 @@ function rejectUnknownKeys(raw: RawConfig): void {
         if (!full.startsWith(`${PROJECT}:`)) continue;
         const key = full.slice(PROJECT.length + 1);
         if (known.includes(key)) continue;
-        const best = known.map((k) => [k, distance(k.toLowerCase(), key.toLowerCase())] as const).sort((x, y) => x[1] - y[1])[0];
+        const best = known
+            .map((k) => [k, distance(k.toLowerCase(), key.toLowerCase())] as const)
+            .sort((x, y) => x[1] - y[1])[0];
         const hint = best && best[1] <= 3 ? `did you mean ${PROJECT}:${best[0]}?` : `known keys: ${known.join(", ")}`;
         throw new ConfigError(full, `is not a known key; ${hint}`);
     }
@@ -185,7 +454,9 @@ export function parseRegionConfig(raw: RawConfig, stack: string): RegionConfig {
     const r = new Reader(raw);
     const regions = oneOf(AWS_REGIONS);
     const region = r.str("region", regions);
-    const peerRegion = r.str("peerRegion", regions, (v) => (v === region ? `must differ from region (${region})` : undefined));
+    const peerRegion = r.str("peerRegion", regions, (v) =>
+        v === region ? `must differ from region (${region})` : undefined,
+    );
     const role = r.str("role", oneOf(["primary", "secondary"])) as Role;
     const primaryStack = r.str("primaryStack", stackName);
     if (role === "secondary" && primaryStack === "") {
@@ -195,11 +466,12 @@ export function parseRegionConfig(raw: RawConfig, stack: string): RegionConfig {
         );
     }
     const defaultPrimary = role === "primary" ? region : peerRegion;
-    const primaryRegion =
-        r.str("primaryRegion", oneOf([region, peerRegion])) || defaultPrimary;
+    const primaryRegion = r.str("primaryRegion", oneOf([region, peerRegion])) || defaultPrimary;
     const kubeContext = r.str("kubeContext");
     const kubeconfigRaw = r.str("kubeconfig");
-    const prefix = r.str("namespacePrefix", dnsLabel, (v) => (v.length > 40 ? "expected at most 40 characters" : undefined));
+    const prefix = r.str("namespacePrefix", dnsLabel, (v) =>
+        v.length > 40 ? "expected at most 40 characters" : undefined,
+    );
     const config: RegionConfig = Object.freeze({
         stack,
         region,
@@ -214,12 +486,138 @@ export function parseRegionConfig(raw: RawConfig, stack: string): RegionConfig {
         }),
         manageOperators: r.bool("manageOperators"),
         namespaces: Object.freeze(namespaceNames(prefix)),
+        namespacePrefix: prefix,
         dnsZone: r.str("dnsZone", dnsName),
         protect: r.bool("protect"),
         storageClass: r.str("storageClass", dnsName),
+        postgres: parsePostgres(r),
+        backup: parseBackup(r, prefix, region),
+        redis: parseRedis(r),
     });
     r.assertAllRead();
     return config;
+}
+
+/** A PostgreSQL role/database name that CloudNativePG accepts and does not reserve. */
+const pgIdentifier: Check<string> = (v) =>
+    !/^[a-z_][a-z0-9_]{0,62}$/.test(v)
+        ? "expected a lower-case PostgreSQL identifier: a-z, 0-9 and _, not starting with a digit, at most 63 characters"
+        : v === "postgres" || v === "streaming_replica" || v.startsWith("pg_") || v.startsWith("cnpg_")
+          ? "postgres, streaming_replica, pg_* and cnpg_* are reserved by PostgreSQL and CloudNativePG"
+          : undefined;
+
+/** Days covered by a Barman retention policy (`30d`, `4w`, `1m`; a month counts as 31 days). */
+export function retentionDays(policy: string): number {
+    const m = /^([1-9][0-9]*)([dwm])$/.exec(policy);
+    if (!m) throw new Error(`not a retention policy: ${policy}`);
+    return Number(m[1]) * { d: 1, w: 7, m: 31 }[m[2] as "d" | "w" | "m"];
+}
+
+function parsePostgres(r: Reader): PostgresConfig {
+    const instances = r.int("postgresInstances", intBetween(3, 9));
+    const poolerInstances = r.int("postgresPoolerInstances", intBetween(2, 20));
+    const maxPool = Math.floor((POSTGRES_MAX_CONNECTIONS - POSTGRES_RESERVED_CONNECTIONS) / poolerInstances);
+    const target = r.str("postgresRecoveryTargetTime", rfc3339);
+    return Object.freeze({
+        instances,
+        durability: r.str("postgresDurability", oneOf(DURABILITY_CLASSES)) as Durability,
+        syncReplicas: r.int(
+            "postgresSyncReplicas",
+            (v) =>
+                intBetween(1, instances - 1)(v) &&
+                `expected an integer from 1 to ${instances - 1} (postgresInstances - 1)`,
+        ),
+        storageSize: r.str("postgresStorageSize", binaryQuantity),
+        walStorageSize: r.str("postgresWalStorageSize", binaryQuantity),
+        backupSchedule: r.str("postgresBackupSchedule", cron6),
+        backupRetention: r.str("postgresBackupRetention", retention),
+        poolerInstances,
+        poolMode: r.str("postgresPoolMode", oneOf(POOL_MODES)) as PoolMode,
+        maxClientConn: r.int("postgresMaxClientConn", intBetween(1, 100000)),
+        defaultPoolSize: r.int(
+            "postgresDefaultPoolSize",
+            (v) =>
+                intBetween(1, maxPool)(v) &&
+                `expected an integer from 1 to ${maxPool}: ${poolerInstances} pooler pods × pool size must fit under max_connections ${POSTGRES_MAX_CONNECTIONS} minus ${POSTGRES_RESERVED_CONNECTIONS} reserved`,
+        ),
+        database: r.str("postgresDatabase", pgIdentifier),
+        owner: r.str("postgresOwner", pgIdentifier),
+        recoveryTargetTime: target || undefined,
+    });
+}
+
+const S3_BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+const OIDC_PROVIDER = /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/[a-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/;
+
+function parseBackup(r: Reader, prefix: string, region: string): BackupConfig {
+    const oidcProviderArn = r.str("oidcProviderArn", (v) =>
+        OIDC_PROVIDER.test(v)
+            ? undefined
+            : "expected the IAM OIDC provider of this region's EKS cluster, arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID> " +
+              "(find it with `aws eks describe-cluster --name <cluster> --query cluster.identity.oidc.issuer` and `aws iam list-open-id-connect-providers`)",
+    );
+    const bucketName = r.str("backupBucketName", (v) =>
+        S3_BUCKET.test(v) && !v.includes("--")
+            ? undefined
+            : "expected an S3 bucket name: 3 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit (no dots)",
+    );
+    const derived = `${prefix}-pg-backups-123456789012-${region}`;
+    if (!bucketName && derived.length > 63) {
+        throw new ConfigError(
+            `${PROJECT}:backupBucketName`,
+            `is empty and the derived name ${prefix}-pg-backups-<account>-${region} would have ${derived.length} characters (S3 allows 63); set backupBucketName or shorten namespacePrefix`,
+        );
+    }
+    const minDays = retentionDays(r.str("postgresBackupRetention", retention)) + 7;
+    const days = r.int(
+        "backupRetentionDays",
+        (v) =>
+            intBetween(minDays, 3650)(v) &&
+            `expected an integer from ${minDays} to 3650: the S3 expiry must outlast postgresBackupRetention by a week, or it deletes the oldest base backup the recovery window still needs`,
+    );
+    const kmsKeyArn = r.str("backupKmsKeyArn", arnOf("kms"));
+    return Object.freeze({
+        oidcProviderArn,
+        bucketName: bucketName || undefined,
+        kmsKeyArn: kmsKeyArn || undefined,
+        retentionDays: days,
+    });
+}
+
+function parseRedis(r: Reader): RedisConfig {
+    const maxBytes = Math.floor(REDIS_MEMORY_LIMIT_BYTES * MAXMEMORY_LIMIT_FRACTION);
+    const sessionsReplicas = r.int("redisSessionsReplicas", intBetween(2, 9));
+    return Object.freeze({
+        engine: r.str("redisEngine", oneOf(REDIS_ENGINES)) as RedisEngine,
+        clusterReplicas: r.int("redisClusterReplicas", (v) =>
+            intBetween(6, 60)(v) || v % 2 !== 0
+                ? "expected an even integer from 6 to 60 (masters plus one replica each, at least 3 masters)"
+                : undefined,
+        ),
+        maxmemory: r.str("redisMaxmemory", (v) => {
+            const bytes = redisMemoryBytes(v);
+            if (bytes === undefined) {
+                return "expected a Redis memory size such as 768mb or 1gb (units b, k, kb, m, mb, g, gb; Kubernetes quantities like 768Mi are not Redis units)";
+            }
+            return bytes < 1024 ** 2 || bytes > maxBytes
+                ? `expected from 1mb to ${Math.floor(maxBytes / 1024 ** 2)}mb (${MAXMEMORY_LIMIT_FRACTION * 100}% of the ${REDIS_RESOURCES.limits.memory} container limit)`
+                : undefined;
+        }),
+        maxmemoryPolicy: r.str("redisMaxmemoryPolicy", oneOf(MAXMEMORY_POLICIES)) as MaxmemoryPolicy,
+        storageSize: r.str("redisStorageSize", binaryQuantity),
+        sentinels: r.int("redisSentinels", (v) =>
+            intBetween(3, 9)(v) || v % 2 === 0
+                ? "expected an odd integer from 3 to 9 (an even count tolerates no more Sentinel failures than one fewer)"
+                : undefined,
+        ),
+        sessionsReplicas,
+        minReplicasToWrite: r.int(
+            "redisMinReplicasToWrite",
+            (v) =>
+                intBetween(0, sessionsReplicas - 1)(v) &&
+                `expected an integer from 0 to ${sessionsReplicas - 1} (redisSessionsReplicas - 1)`,
+        ),
+    });
 }
 
 /** Reads this stack's Pulumi config and returns the validated RegionConfig (throws ConfigError). */

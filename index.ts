@@ -22,7 +22,7 @@ export = async () => {
     if (config.primaryStack) {
         primaryStack = new pulumi.StackReference("primary-stack", { name: config.primaryStack });
         const peer = await primaryStack.getOutputDetails("pair");
-        checkPair(pair, peer.value as PairInfo | undefined, config.primaryStack);
+        checkPair(pair, peer.value as PairInfo | undefined, config.primaryStack, (msg) => pulumi.log.warn(msg));
     }
     const region = new DataRegion("geo", { config, primaryStack });
 
@@ -37,5 +37,40 @@ export = async () => {
         pair,
         /** The data-tier namespaces. */
         namespaces: region.namespaces.names,
+        /** PostgreSQL: cluster and pooler endpoints (in-cluster DNS), database, restored cluster if any. */
+        postgres: region.postgres.endpoints,
+        /** PostgreSQL application credentials: secret output only. */
+        postgresCredentials: pulumi.secret({
+            username: region.postgres.credentials.app.username,
+            password: region.postgres.credentials.app.password,
+            readonlyUsername: region.postgres.credentials.readonly.username,
+            readonlyPassword: region.postgres.credentials.readonly.password,
+        }),
+        /** This region's backup storage: what the peer region reads for cross-region restores. */
+        backup: {
+            bucketName: region.backupBucket.bucketName,
+            bucketArn: region.backupBucket.bucketArn,
+            kmsKeyArn: region.backupBucket.kmsKeyArn,
+            roleArn: region.backupBucket.roleArn,
+            prefix: region.backupBucket.prefix,
+            objectStoreName: region.postgres.main.objectStoreName,
+        },
+        /** Redis endpoints (in-cluster DNS) and the cross-region replication endpoint of the sessions store. */
+        redis: {
+            cache: {
+                host: region.redisCache.host,
+                port: region.redisCache.port,
+                secretName: region.redisCache.secretName,
+            },
+            sessions: {
+                sentinelHost: region.redisSessions.sentinelHost ?? null,
+                masterName: region.redisSessions.masterName,
+                readHost: region.redisSessions.readHost,
+                replicationEndpoint: region.redisSessions.replicationEndpoint,
+                secretName: region.redisSessions.secretName,
+            },
+        },
+        /** The sessions store's password, generated once by the primary-role stack: secret output only. */
+        ...(config.role === "primary" ? { redisSessionsPassword: region.redisSessions.password } : {}),
     };
 };

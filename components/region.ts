@@ -1,8 +1,14 @@
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegionConfig } from "../config";
 import { DataNamespaces } from "./platform/data-namespaces";
 import { OperatorDependencies, Operators } from "./platform/operators";
+import { BackupBucket, defaultBackupBucketName } from "./backup/backup-bucket";
+import { Postgres, postgresServiceAccounts } from "./postgres/postgres";
+import { regionCode } from "./shared/naming";
+import { RedisCluster } from "./redis/redis-cluster";
+import { RedisReplicated } from "./redis/redis-replicated";
 
 /** Arguments of DataRegion. */
 export interface DataRegionArgs {
@@ -19,10 +25,20 @@ export interface DataRegionArgs {
 export class DataRegion extends pulumi.ComponentResource {
     /** The explicit Kubernetes provider every object of this region uses. */
     public readonly k8sProvider: k8s.Provider;
+    /** The explicit AWS provider (region from config) every AWS resource of this region uses. */
+    public readonly awsProvider: aws.Provider;
+    /** This region's backup bucket, its key and the database pods' IRSA role. */
+    public readonly backupBucket: BackupBucket;
+    /** This region's PostgreSQL tier (CloudNativePG cluster, poolers, backups, monitoring). */
+    public readonly postgres: Postgres;
     /** The data-tier namespaces. */
     public readonly namespaces: DataNamespaces;
     /** What custom resources wait for (empty lists when operators are managed elsewhere). */
     public readonly operatorDependencies: OperatorDependencies;
+    /** This region's cluster-mode Redis cache (each region has its own; cluster mode does not replicate across regions). */
+    public readonly redisCache: RedisCluster;
+    /** The Sentinel-mode sessions store replicated from the primary region to the other one. */
+    public readonly redisSessions: RedisReplicated;
 
     constructor(name: string, args: DataRegionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("geo:index:DataRegion", name, {}, opts);
@@ -36,8 +52,16 @@ export class DataRegion extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const childOpts: pulumi.ComponentResourceOptions = { parent: this, providers: [this.k8sProvider] };
-        this.namespaces = new DataNamespaces(`${name}-namespaces`, { names: c.namespaces, region: c.region }, childOpts);
+        this.awsProvider = new aws.Provider(`${name}-aws`, { region: c.region as aws.Region }, { parent: this });
+        const childOpts: pulumi.ComponentResourceOptions = {
+            parent: this,
+            providers: [this.k8sProvider, this.awsProvider],
+        };
+        this.namespaces = new DataNamespaces(
+            `${name}-namespaces`,
+            { names: c.namespaces, region: c.region },
+            childOpts,
+        );
         if (c.manageOperators) {
             const operators = new Operators(
                 `${name}-operators`,
@@ -48,6 +72,76 @@ export class DataRegion extends pulumi.ComponentResource {
         } else {
             this.operatorDependencies = { postgres: [], kafka: [], minio: [], monitoring: [] };
         }
+        // PostgreSQL: the bucket first (its role trusts the clusters' service accounts), then the tier.
+        const accountId = aws.getCallerIdentityOutput({}, { parent: this, provider: this.awsProvider }).accountId;
+        this.backupBucket = new BackupBucket(
+            `${name}-backup`,
+            {
+                bucketName:
+                    c.backup.bucketName ??
+                    accountId.apply((id) => defaultBackupBucketName(c.namespacePrefix, id, c.region)),
+                region: c.region,
+                oidcProviderArn: c.backup.oidcProviderArn,
+                serviceAccounts: postgresServiceAccounts(c.namespaces.postgres, c.postgres),
+                roleName: `${c.namespacePrefix}-pg-backups-${regionCode(c.region)}`,
+                kmsKeyArn: c.backup.kmsKeyArn,
+                expirationDays: c.backup.retentionDays,
+                protect: c.protect,
+            },
+            childOpts,
+        );
+        this.postgres = new Postgres(
+            `${name}-postgres`,
+            {
+                config: c.postgres,
+                namespace: c.namespaces.postgres,
+                storageClass: c.storageClass,
+                backup: {
+                    bucketName: this.backupBucket.bucketName,
+                    roleArn: this.backupBucket.roleArn,
+                    kmsKeyArn: this.backupBucket.kmsKeyArn,
+                    prefix: this.backupBucket.prefix,
+                },
+                protect: c.protect,
+                dependsOn: {
+                    postgres: this.operatorDependencies.postgres,
+                    monitoring: this.operatorDependencies.monitoring,
+                },
+            },
+            { ...childOpts, dependsOn: [this.namespaces] },
+        );
+        // Redis: the cache in every region; the sessions store's password is generated by the primary-role
+        // stack and read by the other one through the StackReference (it survives a switchover).
+        const redis = {
+            namespace: c.namespaces.redis,
+            engine: c.redis.engine,
+            maxmemory: c.redis.maxmemory,
+            maxmemoryPolicy: c.redis.maxmemoryPolicy,
+            storageSize: c.redis.storageSize,
+            storageClass: c.storageClass,
+            protect: c.protect,
+            dependsOn: { monitoring: this.operatorDependencies.monitoring },
+        };
+        this.redisCache = new RedisCluster(
+            `${name}-redis-cache`,
+            { ...redis, instance: "cache", replicas: c.redis.clusterReplicas },
+            { ...childOpts, dependsOn: [this.namespaces] },
+        );
+        this.redisSessions = new RedisReplicated(
+            `${name}-redis-sessions`,
+            {
+                ...redis,
+                instance: "sessions",
+                region: c.region,
+                primaryRegion: c.primaryRegion,
+                dnsZone: c.dnsZone,
+                replicas: c.redis.sessionsReplicas,
+                sentinels: c.redis.sentinels,
+                minReplicasToWrite: c.redis.minReplicasToWrite,
+                password: c.role === "primary" ? undefined : args.primaryStack?.requireOutput("redisSessionsPassword"),
+            },
+            { ...childOpts, dependsOn: [this.namespaces] },
+        );
         this.registerOutputs({});
     }
 }

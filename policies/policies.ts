@@ -4,6 +4,38 @@
  */
 import { Policies } from "@pulumi/policy";
 import { workloadDisallowUnpinnedImages } from "./kubernetes/workload-disallow-unpinned-images";
+import { statefulRequireProtect } from "./kubernetes/stateful-require-protect";
+import { clusterRequireMinInstances } from "./postgres/cluster-require-min-instances";
+import { clusterRequireZoneAntiAffinity } from "./postgres/cluster-require-zone-anti-affinity";
+import { clusterRequireSynchronousDurability } from "./postgres/cluster-require-synchronous-durability";
+import { clusterRequireWalArchiver } from "./postgres/cluster-require-wal-archiver";
+import { clusterRequireScheduledBackup } from "./postgres/cluster-require-scheduled-backup";
+import { poolerRequireMinInstances } from "./postgres/pooler-require-min-instances";
+import { bucketEnableVersioning } from "./aws/bucket-enable-versioning";
+import { bucketEnableEncryption } from "./aws/bucket-enable-encryption";
+import { bucketDisallowPublicAccess } from "./aws/bucket-disallow-public-access";
+import { bucketConfigureLifecycle } from "./aws/bucket-configure-lifecycle";
+import { workloadRequireResources } from "./kubernetes/workload-require-resources";
+import { redisClusterRequireMinReplicas } from "./redis/redis-cluster-require-min-replicas";
+import { redisClusterRequirePdb } from "./redis/redis-cluster-require-pdb";
+import { redisRequireAofPersistence } from "./redis/redis-require-aof-persistence";
 
 /** Every policy of the geo-data pack. */
-export const policies: Policies = [workloadDisallowUnpinnedImages];
+export const policies: Policies = [
+    workloadDisallowUnpinnedImages,
+    statefulRequireProtect,
+    clusterRequireMinInstances,
+    clusterRequireZoneAntiAffinity,
+    clusterRequireSynchronousDurability,
+    clusterRequireWalArchiver,
+    clusterRequireScheduledBackup,
+    poolerRequireMinInstances,
+    bucketEnableVersioning,
+    bucketEnableEncryption,
+    bucketDisallowPublicAccess,
+    bucketConfigureLifecycle,
+    workloadRequireResources,
+    redisClusterRequireMinReplicas,
+    redisClusterRequirePdb,
+    redisRequireAofPersistence,
+];

@@ -4,12 +4,20 @@ import { RecordedResource } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-config";
 import { render } from "./support";
 
-const EAST = { "geo-data:region": "us-east-1", "geo-data:peerRegion": "us-west-2", "geo-data:role": "primary" };
+const OIDC =
+    "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+const EAST = {
+    "geo-data:region": "us-east-1",
+    "geo-data:peerRegion": "us-west-2",
+    "geo-data:role": "primary",
+    "geo-data:oidcProviderArn": OIDC,
+};
 const WEST = {
     "geo-data:region": "us-west-2",
     "geo-data:peerRegion": "us-east-1",
     "geo-data:role": "secondary",
     "geo-data:primaryStack": "acme/geo-data/us-east",
+    "geo-data:oidcProviderArn": OIDC,
 };
 
 function parseError(raw: Record<string, string>): string {
@@ -64,7 +72,7 @@ describe("config.ts", () => {
         ],
         [
             "missing region",
-            { "geo-data:peerRegion": "us-west-2", "geo-data:role": "primary" },
+            { "geo-data:peerRegion": "us-west-2", "geo-data:role": "primary", "geo-data:oidcProviderArn": OIDC },
             "geo-data:region: is required; set it with `pulumi config set region <value>`",
         ],
         [
