@@ -1,6 +1,6 @@
 /**
- * Pure builders for prometheus-operator objects (monitoring.coreos.com/v1 PodMonitor and PrometheusRule)
- * and the small `registerMonitor` helper that turns them into CustomResources. Shared by every data
+ * Pure builders for prometheus-operator objects (monitoring.coreos.com/v1 PodMonitor, ServiceMonitor and
+ * PrometheusRule) and the small `monitoringResource` helper that turns them into CustomResources. Shared by every data
  * service; the builders create no resources and are table-tested.
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -9,11 +9,11 @@ import * as pulumi from "@pulumi/pulumi";
 /** apiVersion of PodMonitor, ServiceMonitor and PrometheusRule. */
 export const MONITORING_API = "monitoring.coreos.com/v1";
 
-/** What a PodMonitor scrapes. */
-export interface PodMonitorArgs {
-    /** Labels the scraped pods carry (exactly what the operator puts on them). */
+/** What a PodMonitor or ServiceMonitor scrapes. */
+export interface MonitorArgs {
+    /** Labels the scraped pods (PodMonitor) or Services (ServiceMonitor) carry; test with `selects`. */
     readonly selector: Readonly<Record<string, string>>;
-    /** Name of the container port serving metrics. Defaults to "metrics". */
+    /** Name of the port serving metrics. Defaults to "metrics". */
     readonly port?: string;
     /** Pod labels copied onto every scraped series (e.g. `cnpg.io/cluster` → `cnpg_io_cluster`). Defaults to none. */
     readonly podTargetLabels?: readonly string[];
@@ -21,13 +21,23 @@ export interface PodMonitorArgs {
     readonly interval?: string;
 }
 
-/** The `spec` of a PodMonitor selecting pods of its own namespace. */
-export function podMonitorSpec(a: PodMonitorArgs): Record<string, unknown> {
+/** The spec shared by both monitor kinds; only the name of the endpoints list differs. */
+function monitorSpec(a: MonitorArgs, endpointsField: "podMetricsEndpoints" | "endpoints"): Record<string, unknown> {
     return {
         selector: { matchLabels: { ...a.selector } },
         ...(a.podTargetLabels?.length ? { podTargetLabels: [...a.podTargetLabels] } : {}),
-        podMetricsEndpoints: [{ port: a.port ?? "metrics", interval: a.interval ?? "30s" }],
+        [endpointsField]: [{ port: a.port ?? "metrics", interval: a.interval ?? "30s" }],
     };
+}
+
+/** The `spec` of a PodMonitor selecting pods of its own namespace. */
+export function podMonitorSpec(a: MonitorArgs): Record<string, unknown> {
+    return monitorSpec(a, "podMetricsEndpoints");
+}
+
+/** The `spec` of a ServiceMonitor selecting Services of its own namespace. */
+export function serviceMonitorSpec(a: MonitorArgs): Record<string, unknown> {
+    return monitorSpec(a, "endpoints");
 }
 
 /** One alerting rule. */
@@ -73,10 +83,10 @@ export function selects(selector: Readonly<Record<string, string>>, labels: Read
     return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-/** Registers a PodMonitor or PrometheusRule as a CustomResource. */
+/** Registers a PodMonitor, ServiceMonitor or PrometheusRule as a CustomResource. */
 export function monitoringResource(
     resourceName: string,
-    kind: "PodMonitor" | "PrometheusRule",
+    kind: "PodMonitor" | "ServiceMonitor" | "PrometheusRule",
     metadata: { name: string; namespace: string; labels: Record<string, string> },
     spec: Record<string, unknown>,
     opts: pulumi.CustomResourceOptions,

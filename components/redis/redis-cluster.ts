@@ -13,8 +13,7 @@ import { MaxmemoryPolicy, MAXMEMORY_POLICIES, clusterCreateScript, renderAuthCon
 import { Resources, containerSecurityContext, meta, podSecurityContext, resources as resourcesOf } from "../shared/k8s";
 import { imageTag, selectorLabels, standardLabels } from "../shared/labels";
 import { ConfigError, binaryQuantity, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
-import { monitoringResource, prometheusRuleSpec } from "../monitoring/monitors";
-import { serviceMonitorResource, serviceMonitorSpec } from "../monitoring/service-monitor";
+import { monitoringResource, prometheusRuleSpec, serviceMonitorSpec } from "../monitoring/monitors";
 import { clusterAlertRules } from "./redis-monitoring";
 import { EXPORTER_RESOURCES, HELPER_RESOURCES, REDIS_RESOURCES } from "./sizing";
 import {
@@ -309,8 +308,9 @@ export class RedisCluster extends pulumi.ComponentResource {
         );
 
         const monOpts = { parent: this, dependsOn: args.dependsOn?.monitoring ?? [] };
-        serviceMonitorResource(
+        monitoringResource(
             `${name}-servicemonitor`,
+            "ServiceMonitor",
             meta(n.serviceMonitor, ns, labels),
             serviceMonitorSpec({ selector: serviceLabels(selector, "headless"), port: "metrics" }),
             monOpts,

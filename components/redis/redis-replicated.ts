@@ -30,8 +30,7 @@ import { Resources, containerSecurityContext, meta, resources as resourcesOf } f
 import { imageTag, selectorLabels, standardLabels } from "../shared/labels";
 import { regionalHostname } from "../shared/naming";
 import { ConfigError, binaryQuantity, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
-import { monitoringResource, prometheusRuleSpec } from "../monitoring/monitors";
-import { serviceMonitorResource, serviceMonitorSpec } from "../monitoring/service-monitor";
+import { monitoringResource, prometheusRuleSpec, serviceMonitorSpec } from "../monitoring/monitors";
 import { replicatedAlertRules } from "./redis-monitoring";
 import { EXPORTER_RESOURCES, HELPER_RESOURCES, REDIS_RESOURCES, SENTINEL_RESOURCES } from "./sizing";
 import {
@@ -468,8 +467,9 @@ export class RedisReplicated extends pulumi.ComponentResource {
         }
 
         const monOpts = { parent: this, dependsOn: args.dependsOn?.monitoring ?? [] };
-        serviceMonitorResource(
+        monitoringResource(
             `${name}-servicemonitor`,
+            "ServiceMonitor",
             meta(n.serviceMonitor, ns, labels),
             serviceMonitorSpec({ selector: serviceLabels(selector, "headless"), port: "metrics" }),
             monOpts,
