@@ -10,84 +10,25 @@
  * Skipped when redis-server, redis-cli or getent is missing, unless GEO_REQUIRE_SERVERS is set.
  */
 import { strict as assert } from "assert";
-import { ChildProcess, execFile, spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import {
+    LOOPBACK,
+    Server,
+    freePort,
+    info,
+    pairs,
+    requireBinaries,
+    run,
+    startServer,
+    stopAll,
+    waitFor,
+} from "./redis-support";
 import { find, inputs, render } from "./support";
 
-const LOOPBACK = "127.0.0.1";
-
-interface Server {
-    readonly name: string;
-    readonly port: number;
-    readonly proc: ChildProcess;
-}
-const servers: Server[] = [];
-const usedPorts = new Set<number>();
 let root = "";
-
-const installed = (b: string) => spawnSync("sh", ["-c", `command -v ${b}`], { stdio: "ignore" }).status === 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function canListen(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const probe = net.createServer();
-        probe.once("error", () => resolve(false));
-        probe.listen(port, LOOPBACK, () => probe.close(() => resolve(true)));
-    });
-}
-
-async function freePort(withBus = false): Promise<number> {
-    for (let i = 0; i < 100; i++) {
-        const port = 30000 + crypto.randomInt(10000);
-        if (usedPorts.has(port)) continue;
-        usedPorts.add(port);
-        if ((await canListen(port)) && (!withBus || (await canListen(port + 10000)))) return port;
-    }
-    throw new Error("no free loopback port found in 100 attempts");
-}
-
-async function waitFor<T>(
-    what: string,
-    probe: () => Promise<T | undefined>,
-    attempts = 100,
-    intervalMs = 100,
-    giveUp: () => string | undefined = () => undefined,
-): Promise<T> {
-    let last: unknown;
-    for (let i = 0; i < attempts; i++) {
-        const reason = giveUp();
-        if (reason !== undefined) throw new Error(`gave up waiting for ${what}: ${reason}`);
-        try {
-            const v = await probe();
-            if (v !== undefined) return v;
-        } catch (e) {
-            last = e;
-        }
-        await sleep(intervalMs);
-    }
-    throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
-}
-
-interface Run {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-}
-function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15000): Promise<Run> {
-    return new Promise((resolve) => {
-        execFile(file, args, { env: { ...process.env, ...env }, timeout: timeoutMs }, (error, stdout, stderr) => {
-            resolve({
-                code: error ? (typeof error.code === "number" ? error.code : -1) : 0,
-                stdout: stdout.toString(),
-                stderr: stderr.toString(),
-            });
-        });
-    });
-}
 
 /** Rendered values, filled in before(). */
 let password = "";
@@ -107,21 +48,6 @@ async function cli(port: number, args: readonly string[], auth: string | undefin
 const sentinelCli = async (port: number, args: readonly string[]) =>
     (await run("redis-cli", ["-h", LOOPBACK, "-p", String(port), ...args], {}, 5000)).stdout.trim();
 
-function info(reply: string): Map<string, string> {
-    const m = new Map<string, string>();
-    for (const line of reply.split(/\r?\n/)) {
-        const at = line.indexOf(":");
-        if (at > 0) m.set(line.slice(0, at), line.slice(at + 1));
-    }
-    return m;
-}
-function pairs(reply: string): Map<string, string> {
-    const lines = reply.split("\n");
-    const m = new Map<string, string>();
-    for (let i = 0; i + 1 < lines.length; i += 2) m.set(lines[i], lines[i + 1]);
-    return m;
-}
-
 /** Replaces exactly one occurrence of `from` (fails loudly when the rendered text changed shape). */
 function replaceOnce(text: string, from: string | RegExp, to: string): string {
     const count =
@@ -140,36 +66,14 @@ function write(file: string, text: string, mode = 0o600): string {
 }
 
 /** Spawns `command` and waits until `port` answers PING; fails with the process output if it exits. */
-async function start(
+function start(
     name: string,
     port: number,
     command: string[],
     env: NodeJS.ProcessEnv,
     auth: string | undefined,
 ): Promise<Server> {
-    const proc = spawn(command[0], command.slice(1), {
-        cwd: root,
-        env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    proc.stdout!.on("data", (c) => (output += c));
-    proc.stderr!.on("data", (c) => (output += c));
-    const server = { name, port, proc };
-    servers.push(server);
-    let closed: string | undefined;
-    proc.once("close", (code, signal) => (closed = `${name} exited (${code ?? signal})`));
-    await waitFor(
-        `${name} to answer PING`,
-        async () => ((await cli(port, ["PING"], auth)) === "PONG" ? true : undefined),
-        50,
-        100,
-        () => closed,
-    ).catch((e: Error) => {
-        throw new Error(`${e.message}\n--- ${name} output ---\n${output}`);
-    });
-    assert.doesNotMatch(output, /FATAL CONFIG FILE ERROR|Bad directive/);
-    return server;
+    return startServer(name, port, command, { cwd: root, env }, () => cli(port, ["PING"], auth));
 }
 
 /** A rendered redis.conf whose `include` points at the rendered auth.conf written to a temp file. */
@@ -191,11 +95,6 @@ function loopbackArgs(name: string, port: number): string[] {
     fs.mkdirSync(dir, { recursive: true });
     return ["--port", String(port), "--dir", dir, "--bind", LOOPBACK];
 }
-
-function killAll(): void {
-    for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill("SIGKILL");
-}
-process.once("exit", killAll);
 
 const rendered = {
     cacheConf: "",
@@ -222,13 +121,7 @@ describe("redis-server running the configuration rendered by the program", funct
 
     before(async function () {
         this.timeout(30000);
-        const missing = ["redis-server", "redis-cli", "getent", "timeout"].filter((b) => !installed(b));
-        if (missing.length > 0) {
-            if (process.env.GEO_REQUIRE_SERVERS)
-                throw new Error(`GEO_REQUIRE_SERVERS is set but these are not installed: ${missing.join(", ")}`);
-            console.log(`    (skipping: ${missing.join(", ")} not installed; run scripts/install-servers.sh)`);
-            this.skip();
-        }
+        requireBinaries(this, ["redis-server", "redis-cli", "getent", "timeout"]);
         const east = await render("us-east");
         const west = await render("us-west");
         const cm = (r: typeof east, name: string) => inputs(find(r, "kubernetes:core/v1:ConfigMap", name)).data;
@@ -305,14 +198,7 @@ describe("redis-server running the configuration rendered by the program", funct
 
     after(async function () {
         this.timeout(10000);
-        killAll();
-        await Promise.all(
-            servers.map((s) =>
-                s.proc.exitCode !== null || s.proc.signalCode !== null
-                    ? undefined
-                    : new Promise((r) => s.proc.once("exit", r)),
-            ),
-        );
+        await stopAll();
         if (root) fs.rmSync(root, { recursive: true, force: true });
     });
 

@@ -9,10 +9,8 @@
  * Redis ones), unless GEO_REQUIRE_SERVERS is set, in which case missing binaries fail the run.
  */
 import { strict as assert } from "assert";
-import { ChildProcess, execFile, spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import {
@@ -24,87 +22,24 @@ import {
     RedisConfOptions,
     sentinelInitScript,
 } from "../components/redis/conf";
+import {
+    LOOPBACK,
+    Server,
+    freePort,
+    info,
+    pairs,
+    requireBinaries,
+    run,
+    startServer,
+    stopAll,
+    waitFor,
+} from "./redis-support";
 
-const LOOPBACK = "127.0.0.1";
 /** Exercises the config-file quoting: a space, a double quote and a backslash. */
 const PASSWORD = `geo "p\\ss" ${crypto.randomBytes(8).toString("hex")}`;
 const MASTER_NAME = "geo-redis";
 
-interface Server {
-    readonly name: string;
-    readonly port: number;
-    readonly proc: ChildProcess;
-}
-
-const servers: Server[] = [];
-const usedPorts = new Set<number>();
 let root = "";
-
-function installed(binary: string): boolean {
-    return spawnSync("sh", ["-c", `command -v ${binary}`], { stdio: "ignore" }).status === 0;
-}
-
-function canListen(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const probe = net.createServer();
-        probe.once("error", () => resolve(false));
-        probe.listen(port, LOOPBACK, () => probe.close(() => resolve(true)));
-    });
-}
-
-/** A free high port (and, for cluster nodes, a free bus port at +10000). */
-async function freePort(withBus = false): Promise<number> {
-    for (let attempt = 0; attempt < 100; attempt++) {
-        const port = 20000 + crypto.randomInt(10000);
-        if (usedPorts.has(port)) continue;
-        usedPorts.add(port);
-        if ((await canListen(port)) && (!withBus || (await canListen(port + 10000)))) return port;
-    }
-    throw new Error("no free loopback port found in 100 attempts");
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Polls `probe` until it returns a value, at most `attempts` times `intervalMs` apart; stops at once when
- * `giveUp` returns a reason.
- */
-async function waitFor<T>(
-    what: string,
-    probe: () => Promise<T | undefined>,
-    attempts = 100,
-    intervalMs = 100,
-    giveUp: () => string | undefined = () => undefined,
-): Promise<T> {
-    let last: unknown;
-    for (let i = 0; i < attempts; i++) {
-        const reason = giveUp();
-        if (reason !== undefined) throw new Error(`gave up waiting for ${what}: ${reason}`);
-        try {
-            const value = await probe();
-            if (value !== undefined) return value;
-        } catch (e) {
-            last = e;
-        }
-        await sleep(intervalMs);
-    }
-    throw new Error(`timed out after ${attempts} x ${intervalMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
-}
-
-interface Run {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-}
-
-function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15000): Promise<Run> {
-    return new Promise((resolve) => {
-        execFile(file, args, { env: { ...process.env, ...env }, timeout: timeoutMs }, (error, stdout, stderr) => {
-            const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-            resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
-        });
-    });
-}
 
 /** redis-cli against a loopback port, authenticated with the test password unless `auth` is false. */
 async function cli(port: number, args: readonly string[], auth = true): Promise<string> {
@@ -112,24 +47,6 @@ async function cli(port: number, args: readonly string[], auth = true): Promise<
     const result = await run("redis-cli", ["-h", LOOPBACK, "-p", String(port), ...args], env, 5000);
     if (result.code !== 0) throw new Error(`redis-cli ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
     return result.stdout.trim();
-}
-
-/** CONFIG GET / SENTINEL MASTER style replies (alternating key and value lines) as a map. */
-function pairs(reply: string): Map<string, string> {
-    const lines = reply.split("\n");
-    const map = new Map<string, string>();
-    for (let i = 0; i + 1 < lines.length; i += 2) map.set(lines[i], lines[i + 1]);
-    return map;
-}
-
-/** INFO output as a map. */
-function info(reply: string): Map<string, string> {
-    const map = new Map<string, string>();
-    for (const line of reply.split(/\r?\n/)) {
-        const at = line.indexOf(":");
-        if (at > 0) map.set(line.slice(0, at), line.slice(at + 1));
-    }
-    return map;
 }
 
 async function configGet(port: number, ...keys: string[]): Promise<Map<string, string>> {
@@ -143,35 +60,13 @@ function mkdir(name: string): string {
 }
 
 /** Starts redis-server on `confPath` and waits until it answers PING; fails with its output if it exits. */
-async function start(name: string, port: number, confPath: string, sentinel = false): Promise<Server> {
+function start(name: string, port: number, confPath: string, sentinel = false): Promise<Server> {
     // Sentinel re-creates its file on every rewrite with mode 0644 & ~umask: run it under umask 077 so the
     // copy holding `sentinel auth-pass` stays private, as the Sentinel container does.
     const command = sentinel
         ? ["sh", "-c", 'umask 077 && exec redis-server "$0" --sentinel', confPath]
         : ["redis-server", confPath];
-    const proc = spawn(command[0], command.slice(1), {
-        cwd: path.dirname(confPath),
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    proc.stdout!.on("data", (chunk) => (output += chunk));
-    proc.stderr!.on("data", (chunk) => (output += chunk));
-    const server: Server = { name, port, proc };
-    servers.push(server);
-    // A rejected directive ("FATAL CONFIG FILE ERROR") makes redis-server exit at once: fail fast with its output.
-    let closed: string | undefined;
-    proc.once("close", (code, signal) => (closed = `${name} exited (${code ?? signal})`));
-    await waitFor(
-        `${name} to answer PING`,
-        async () => ((await cli(port, ["PING"], !sentinel)) === "PONG" ? true : undefined),
-        50,
-        100,
-        () => closed,
-    ).catch((e: Error) => {
-        throw new Error(`${e.message}\n--- ${name} output ---\n${output}`);
-    });
-    assert.doesNotMatch(output, /FATAL CONFIG FILE ERROR/);
-    return server;
+    return startServer(name, port, command, { cwd: path.dirname(confPath) }, () => cli(port, ["PING"], !sentinel));
 }
 
 /**
@@ -201,23 +96,6 @@ async function allSettled<T>(promises: readonly Promise<T>[]): Promise<T[]> {
     if (failed) throw failed.reason;
     return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
-
-/** Resolves when `proc` has exited, or after `ms` at the latest (without keeping the event loop alive). */
-function exited(proc: ChildProcess, ms: number): Promise<void> {
-    if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-        const timer = setTimeout(resolve, ms).unref();
-        proc.once("exit", () => {
-            clearTimeout(timer);
-            resolve();
-        });
-    });
-}
-
-function killAll(): void {
-    for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill("SIGKILL");
-}
-process.once("exit", killAll);
 
 let nodes: Server[] = [];
 let master: Server;
@@ -277,18 +155,7 @@ async function startSentinelTopology(): Promise<void> {
 
 describe("redis-server running the rendered configuration", function () {
     before(async function () {
-        const missing = ["redis-server", "redis-cli", "getent"].filter((b) => !installed(b));
-        if (missing.length > 0) {
-            if (process.env.GEO_REQUIRE_SERVERS) {
-                throw new Error(
-                    `GEO_REQUIRE_SERVERS is set but these are not installed: ${missing.join(", ")}; run scripts/install-servers.sh`,
-                );
-            }
-            console.log(
-                `    (skipping real-server Redis specs: ${missing.join(", ")} not installed; run scripts/install-servers.sh)`,
-            );
-            this.skip();
-        }
+        requireBinaries(this, ["redis-server", "redis-cli", "getent"]);
         root = fs.mkdtempSync(path.join(os.tmpdir(), "geo-redis-"));
         // Both topologies start together so the replica's first sync (diskless, which waits
         // repl-diskless-sync-delay = 5 s for more replicas) overlaps the cluster specs.
@@ -304,8 +171,7 @@ describe("redis-server running the rendered configuration", function () {
 
     after(async function () {
         this.timeout(10000);
-        killAll();
-        await Promise.all(servers.map((s) => exited(s.proc, 3000)));
+        await stopAll();
         if (root) fs.rmSync(root, { recursive: true, force: true });
     });
 
