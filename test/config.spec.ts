@@ -2,16 +2,8 @@ import { strict as assert } from "assert";
 import { CONFIG_SCHEMA, parseRegionConfig } from "../config";
 import { RecordedResource } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-config";
-import { render } from "./support";
+import { EAST_RAW as EAST, TEST_OIDC as OIDC, configErrorOf as parseError, render } from "./support";
 
-const OIDC =
-    "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
-const EAST = {
-    "geo-data:region": "us-east-1",
-    "geo-data:peerRegion": "us-west-2",
-    "geo-data:role": "primary",
-    "geo-data:oidcProviderArn": OIDC,
-};
 const WEST = {
     "geo-data:region": "us-west-2",
     "geo-data:peerRegion": "us-east-1",
@@ -19,15 +11,6 @@ const WEST = {
     "geo-data:primaryStack": "acme/geo-data/us-east",
     "geo-data:oidcProviderArn": OIDC,
 };
-
-function parseError(raw: Record<string, string>): string {
-    try {
-        parseRegionConfig(raw, "test");
-    } catch (err) {
-        return (err as Error).message;
-    }
-    throw new Error(`expected ${JSON.stringify(raw)} to be rejected`);
-}
 
 describe("config.ts", () => {
     it("resolves every documented default once", () => {

@@ -9,7 +9,7 @@ import {
 } from "../components/postgres/postgres-cluster";
 import { validatePoolerArgs } from "../components/postgres/pooler";
 import { images } from "../components/shared/versions";
-import { find, inputs, ofType, render, renderError } from "./support";
+import { find, inputs, ofType, render, renderError, EAST_RAW as EAST, configError as parseError } from "./support";
 
 const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
 const POOLER = "kubernetes:postgresql.cnpg.io/v1:Pooler";
@@ -19,24 +19,6 @@ const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
 const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const KMS = "arn:aws:kms:us-east-1:123456789012:geo-backup-kms-key";
-
-const EAST = {
-    "geo-data:region": "us-east-1",
-    "geo-data:peerRegion": "us-west-2",
-    "geo-data:role": "primary",
-    "geo-data:oidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE",
-};
-
-function parseError(overrides: Record<string, string>): string {
-    const raw: Record<string, string> = { ...EAST };
-    for (const [k, v] of Object.entries(overrides)) raw[`geo-data:${k}`] = v;
-    try {
-        parseRegionConfig(raw, "test");
-    } catch (err) {
-        return (err as Error).message;
-    }
-    throw new Error(`expected ${JSON.stringify(overrides)} to be rejected`);
-}
 
 describe("PostgreSQL (CloudNativePG)", () => {
     it("renders the seed's HA cluster exactly, with backups through the Barman Cloud plugin", async () => {

@@ -15,27 +15,7 @@ import { REDIS_RESOURCES, redisMemoryBytes } from "../components/redis/sizing";
 import { selects } from "../components/monitoring/monitors";
 import { images } from "../components/shared/versions";
 import { RecordedResource, isSecretWrapper } from "../tools/harness";
-import { find, inputs, ofType, render } from "./support";
-
-const OIDC =
-    "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
-const EAST = {
-    "geo-data:region": "us-east-1",
-    "geo-data:peerRegion": "us-west-2",
-    "geo-data:role": "primary",
-    "geo-data:oidcProviderArn": OIDC,
-};
-
-function parseError(overrides: Record<string, string>): string {
-    const raw: Record<string, string> = { ...EAST };
-    for (const [k, v] of Object.entries(overrides)) raw[`geo-data:${k}`] = v;
-    try {
-        parseRegionConfig(raw, "test");
-    } catch (err) {
-        return (err as Error).message;
-    }
-    throw new Error(`expected ${JSON.stringify(overrides)} to be rejected`);
-}
+import { EAST_RAW as EAST, configError as parseError, find, inputs, ofType, render } from "./support";
 
 const K8S = {
     sts: "kubernetes:apps/v1:StatefulSet",

@@ -2,6 +2,7 @@
  * Shared test support: renders stacks with the real stack files under the same mocks `npm run plan` uses,
  * caches renders (one per distinct config) and finds resources by type and name.
  */
+import { parseRegionConfig } from "../config";
 import { RecordedResource, RenderResult, StackOutputs, renderStack, unwrapSecrets } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-config";
 
@@ -71,4 +72,33 @@ export function find(r: RenderResult, type: string, name: string): RecordedResou
 /** A resource's inputs with secrets unwrapped (what the provider would receive). */
 export function inputs(res: RecordedResource): Record<string, any> {
     return unwrapSecrets(res.inputs);
+}
+
+/** An EKS OIDC provider ARN for config fixtures. */
+export const TEST_OIDC =
+    "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+
+/** The smallest valid raw config of the primary (us-east) stack, for parseRegionConfig specs. */
+export const EAST_RAW: Readonly<Record<string, string>> = {
+    "geo-data:region": "us-east-1",
+    "geo-data:peerRegion": "us-west-2",
+    "geo-data:role": "primary",
+    "geo-data:oidcProviderArn": TEST_OIDC,
+};
+
+/** The message parseRegionConfig throws for `raw`; fails the test when `raw` is accepted. */
+export function configErrorOf(raw: Record<string, string>): string {
+    try {
+        parseRegionConfig(raw, "test");
+    } catch (err) {
+        return (err as Error).message;
+    }
+    throw new Error(`expected ${JSON.stringify(raw)} to be rejected`);
+}
+
+/** configErrorOf(EAST_RAW with `overrides`); override keys are given without the `geo-data:` prefix. */
+export function configError(overrides: Record<string, string>): string {
+    const raw: Record<string, string> = { ...EAST_RAW };
+    for (const [k, v] of Object.entries(overrides)) raw[`geo-data:${k}`] = v;
+    return configErrorOf(raw);
 }
