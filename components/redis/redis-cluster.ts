@@ -34,6 +34,9 @@ import {
     serviceFqdn,
     serviceLabels,
     shortHash,
+    clusterIpServiceSpec,
+    headlessServiceSpec,
+    servicePort,
 } from "./workload";
 
 /** Arguments of RedisCluster. */
@@ -194,17 +197,11 @@ export class RedisCluster extends pulumi.ComponentResource {
             `${name}-headless`,
             {
                 metadata: meta(n.headless, ns, headlessLabels),
-                spec: {
-                    clusterIP: "None",
-                    // Nodes must find each other before they are ready (the cluster is formed after start).
-                    publishNotReadyAddresses: true,
-                    selector,
-                    ports: [
-                        { name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" },
-                        { name: "cluster-bus", port: CLUSTER_BUS_PORT, targetPort: "cluster-bus", protocol: "TCP" },
-                        { name: "metrics", port: METRICS_PORT, targetPort: "metrics", protocol: "TCP" },
-                    ],
-                },
+                spec: headlessServiceSpec(selector, [
+                    servicePort("redis", REDIS_PORT),
+                    servicePort("cluster-bus", CLUSTER_BUS_PORT),
+                    servicePort("metrics", METRICS_PORT),
+                ]),
             },
             { parent: this },
         );
@@ -212,11 +209,7 @@ export class RedisCluster extends pulumi.ComponentResource {
             `${name}-client`,
             {
                 metadata: meta(n.client, ns, serviceLabels(labels, "client")),
-                spec: {
-                    type: "ClusterIP",
-                    selector,
-                    ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" }],
-                },
+                spec: clusterIpServiceSpec(selector, [servicePort("redis", REDIS_PORT)]),
             },
             { parent: this },
         );

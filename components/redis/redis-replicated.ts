@@ -50,6 +50,9 @@ import {
     serviceFqdn,
     serviceLabels,
     shortHash,
+    clusterIpServiceSpec,
+    headlessServiceSpec,
+    servicePort,
 } from "./workload";
 
 /** Label that lets a namespace's pods reach the Sentinels (the NetworkPolicy admits it). */
@@ -358,15 +361,10 @@ export class RedisReplicated extends pulumi.ComponentResource {
             `${name}-headless`,
             {
                 metadata: meta(n.headless, ns, headlessLabels),
-                spec: {
-                    clusterIP: "None",
-                    publishNotReadyAddresses: true,
-                    selector,
-                    ports: [
-                        { name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" },
-                        { name: "metrics", port: METRICS_PORT, targetPort: "metrics", protocol: "TCP" },
-                    ],
-                },
+                spec: headlessServiceSpec(selector, [
+                    servicePort("redis", REDIS_PORT),
+                    servicePort("metrics", METRICS_PORT),
+                ]),
             },
             { parent: this },
         );
@@ -374,11 +372,7 @@ export class RedisReplicated extends pulumi.ComponentResource {
             `${name}-read`,
             {
                 metadata: meta(n.read, ns, serviceLabels(labels, "read")),
-                spec: {
-                    type: "ClusterIP",
-                    selector,
-                    ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" }],
-                },
+                spec: clusterIpServiceSpec(selector, [servicePort("redis", REDIS_PORT)]),
             },
             { parent: this },
         );
@@ -458,7 +452,7 @@ export class RedisReplicated extends pulumi.ComponentResource {
                     spec: {
                         type: "LoadBalancer",
                         selector,
-                        ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" }],
+                        ports: [servicePort("redis", REDIS_PORT)],
                     },
                 },
                 { parent: this },
@@ -532,12 +526,7 @@ export class RedisReplicated extends pulumi.ComponentResource {
             `${name}-sentinel-headless`,
             {
                 metadata: meta(n.sentinelHeadless, ns, serviceLabels(labels, "headless")),
-                spec: {
-                    clusterIP: "None",
-                    publishNotReadyAddresses: true,
-                    selector,
-                    ports: [{ name: "sentinel", port: SENTINEL_PORT, targetPort: "sentinel", protocol: "TCP" }],
-                },
+                spec: headlessServiceSpec(selector, [servicePort("sentinel", SENTINEL_PORT)]),
             },
             { parent: this },
         );
@@ -545,11 +534,7 @@ export class RedisReplicated extends pulumi.ComponentResource {
             `${name}-sentinel-client`,
             {
                 metadata: meta(n.sentinel, ns, serviceLabels(labels, "client")),
-                spec: {
-                    type: "ClusterIP",
-                    selector,
-                    ports: [{ name: "sentinel", port: SENTINEL_PORT, targetPort: "sentinel", protocol: "TCP" }],
-                },
+                spec: clusterIpServiceSpec(selector, [servicePort("sentinel", SENTINEL_PORT)]),
             },
             { parent: this },
         );

@@ -180,3 +180,27 @@ export function dataClaim(labels: Record<string, string>, storageClass: string, 
 export function serviceLabels(labels: Record<string, string>, role: string): Record<string, string> {
     return { ...labels, "geo-data/service": role };
 }
+
+/** A TCP Service port that targets the container port of the same name. */
+export function servicePort(name: string, port: number): k8s.types.input.core.v1.ServicePort {
+    return { name, port, targetPort: name, protocol: "TCP" };
+}
+
+/**
+ * Spec of a headless Service: stable per-pod DNS names, published before the pods are ready (Redis nodes
+ * and Sentinels must find each other while they start).
+ */
+export function headlessServiceSpec(
+    selector: Record<string, string>,
+    ports: k8s.types.input.core.v1.ServicePort[],
+): k8s.types.input.core.v1.ServiceSpec {
+    return { clusterIP: "None", publishNotReadyAddresses: true, selector, ports };
+}
+
+/** Spec of an in-cluster (ClusterIP) Service. */
+export function clusterIpServiceSpec(
+    selector: Record<string, string>,
+    ports: k8s.types.input.core.v1.ServicePort[],
+): k8s.types.input.core.v1.ServiceSpec {
+    return { type: "ClusterIP", selector, ports };
+}
