@@ -3,7 +3,8 @@
  *
  * Config is read and validated first, so invalid config fails before any resource is registered. A
  * secondary stack then reads the primary stack's published `pair` through a StackReference and refuses to
- * continue when the two stacks disagree (e.g. on which region is primary).
+ * continue when the pair, the DNS zone or the primary region would disagree in a way that yields two
+ * primaries (demoting this stack first is allowed; see components/shared/pair.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
