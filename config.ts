@@ -7,7 +7,7 @@
  * checked against it by test/config-schema.spec.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Namespaces, namespaceNames } from "./components/shared/naming";
+import { Namespaces, backupRoleName, namespaceNames, replicationRoleName } from "./components/shared/naming";
 import { MAXMEMORY_POLICIES, MaxmemoryPolicy } from "./components/redis/conf";
 import {
     MAXMEMORY_LIMIT_FRACTION,
@@ -20,6 +20,7 @@ import {
     ConfigError,
     arnOf,
     binaryQuantity,
+    cnpgPromotionToken,
     cron6,
     dnsLabel,
     dnsName,
@@ -91,6 +92,12 @@ export const CONFIG_SCHEMA = {
         default: "",
         description:
             "Fully qualified name (`org/geo-data/us-east`) of the primary stack; required when `role` is secondary.",
+    },
+    disasterFailover: {
+        type: "boolean",
+        default: false,
+        description:
+            "Disaster failover: lets this stack take the primary role without a demotion token while the other stack's deployed outputs still claim it (that region is lost). Only with primaryRegion = this region; it stays on while this stack is primary and is removed by the next planned switchover's demote step.",
     },
     kubeContext: {
         type: "string",
@@ -199,6 +206,12 @@ export const CONFIG_SCHEMA = {
         description:
             "Point-in-time restore: an RFC 3339 time renders a recovery Cluster restored to that time from this region's backups, next to the running one. Empty = no restore.",
     },
+    postgresPromotionToken: {
+        type: "string",
+        default: "",
+        description:
+            "Switchover: the other region's CloudNativePG demotion token (`.status.demotionToken` of its Cluster), set together with primaryRegion = this region. Only allowed while this region is primary: remove it in the change that demotes this stack (cloudnative-pg#9273).",
+    },
     // --- AWS backup storage ---
     oidcProviderArn: {
         type: "string",
@@ -220,6 +233,18 @@ export const CONFIG_SCHEMA = {
         default: 40,
         description:
             "S3 lifecycle expiry (days) of backup objects and noncurrent versions: a safety net behind postgresBackupRetention, at least that window plus 7 days.",
+    },
+    backupReplicationTimeControl: {
+        type: "boolean",
+        default: true,
+        description:
+            "S3 Replication Time Control on the two-way backup replication (set on the `role: secondary` stack, which owns both directions): 99.99% of objects replicated within 15 minutes, the figure behind the cross-region RPO; billed per GB replicated.",
+    },
+    backupAlarmTopicArn: {
+        type: "string",
+        default: "",
+        description:
+            "SNS topic in this stack's region for the backup replication alarms (CloudWatch notifies only topics in its own region). Empty = alarms without actions.",
     },
     // --- Redis (StatefulSets; cluster-mode cache per region, Sentinel-mode sessions across regions) ---
     redisEngine: {
@@ -284,6 +309,8 @@ export interface RegionConfig {
     readonly isPrimary: boolean;
     /** The primary stack's fully qualified name (secondary stacks only). */
     readonly primaryStack?: string;
+    /** `disasterFailover`: take the primary role although the peer's deployed outputs still claim it. */
+    readonly disasterFailover: boolean;
     readonly kubernetes: { readonly context?: string; readonly kubeconfig?: pulumi.Output<string> };
     readonly manageOperators: boolean;
     readonly namespaces: Namespaces;
@@ -325,6 +352,11 @@ export interface PostgresConfig {
     readonly owner: string;
     /** RFC 3339 point-in-time-recovery target; undefined = no recovery cluster. */
     readonly recoveryTargetTime?: string;
+    /**
+     * The other region's demotion token, set when this region is promoted; undefined = none. Not a secret
+     * (it is pg_controldata's checkpoint position, readable in the Cluster's status), so previews show it.
+     */
+    readonly promotionToken?: string;
 }
 
 /** AWS backup storage settings (keys `backup*` and `oidcProviderArn`). */
@@ -336,6 +368,10 @@ export interface BackupConfig {
     readonly kmsKeyArn?: string;
     /** S3 lifecycle expiry in days. */
     readonly retentionDays: number;
+    /** S3 Replication Time Control on the backup replication (15-minute SLA). */
+    readonly replicationTimeControl: boolean;
+    /** SNS topic (in this region) for the replication alarms; undefined = alarms without actions. */
+    readonly alarmTopicArn?: string;
 }
 
 /** PostgreSQL's max_connections (seed value); the poolers must leave headroom under it. */
@@ -467,19 +503,33 @@ export function parseRegionConfig(raw: RawConfig, stack: string): RegionConfig {
     }
     const defaultPrimary = role === "primary" ? region : peerRegion;
     const primaryRegion = r.str("primaryRegion", oneOf([region, peerRegion])) || defaultPrimary;
+    const isPrimary = primaryRegion === region;
+    const disasterFailover = r.bool("disasterFailover");
+    const promotionToken = parsePromotionToken(r, { region, primaryRegion, role, isPrimary, disasterFailover });
     const kubeContext = r.str("kubeContext");
     const kubeconfigRaw = r.str("kubeconfig");
     const prefix = r.str("namespacePrefix", dnsLabel, (v) =>
         v.length > 40 ? "expected at most 40 characters" : undefined,
     );
+    // IAM role names are derived from the prefix and both region codes and may not exceed 64 characters.
+    const longest = [backupRoleName(prefix, region), replicationRoleName(prefix, region, peerRegion)].sort(
+        (a, b) => b.length - a.length,
+    )[0];
+    if (longest.length > 64) {
+        throw new ConfigError(
+            `${PROJECT}:namespacePrefix`,
+            `${show(prefix)} is too long: the derived IAM role name ${longest} has ${longest.length} characters (IAM allows 64); use at most ${prefix.length - (longest.length - 64)} characters`,
+        );
+    }
     const config: RegionConfig = Object.freeze({
         stack,
         region,
         peerRegion,
         role,
         primaryRegion,
-        isPrimary: primaryRegion === region,
+        isPrimary,
         primaryStack: primaryStack || undefined,
+        disasterFailover,
         kubernetes: Object.freeze({
             context: kubeContext || undefined,
             kubeconfig: kubeconfigRaw ? pulumi.secret(kubeconfigRaw) : undefined,
@@ -490,12 +540,60 @@ export function parseRegionConfig(raw: RawConfig, stack: string): RegionConfig {
         dnsZone: r.str("dnsZone", dnsName),
         protect: r.bool("protect"),
         storageClass: r.str("storageClass", dnsName),
-        postgres: parsePostgres(r),
+        postgres: Object.freeze({ ...parsePostgres(r), promotionToken }),
         backup: parseBackup(r, prefix, region),
         redis: parseRedis(r),
     });
     r.assertAllRead();
     return config;
+}
+
+/**
+ * `postgresPromotionToken` and `disasterFailover` against the stack's place in the pair. A token is only
+ * valid on the primary (CloudNativePG rejects it on a replica cluster, cloudnative-pg#9273); the stack that
+ * did not create the data (role secondary) may only become primary with a token (switchover) or with
+ * disasterFailover (the other region is lost) — promoting without either is an unplanned failover that
+ * forces a rebuild of the other region. Errors never repeat the token (it is long and unreadable).
+ */
+function parsePromotionToken(
+    r: Reader,
+    s: { region: string; primaryRegion: string; role: Role; isPrimary: boolean; disasterFailover: boolean },
+): string | undefined {
+    const key = `${PROJECT}:postgresPromotionToken`;
+    const token = r.str("postgresPromotionToken").trim();
+    if (s.disasterFailover && !s.isPrimary) {
+        throw new ConfigError(
+            `${PROJECT}:disasterFailover`,
+            `is only allowed when primaryRegion is this stack's region (${s.region}); primaryRegion is ${s.primaryRegion}`,
+        );
+    }
+    if (token) {
+        const problem = cnpgPromotionToken(token);
+        if (problem) throw new ConfigError(key, `is not a CloudNativePG demotion token: ${problem}`);
+        if (!s.isPrimary) {
+            throw new ConfigError(
+                key,
+                `is only allowed while this stack is primary (primaryRegion is ${s.primaryRegion}, this stack is ${s.region}): ` +
+                    "CloudNativePG rejects a promotionToken on a replica cluster (cloudnative-pg#9273); remove it with `pulumi config rm " +
+                    `${key}\` in the same change that demotes this stack`,
+            );
+        }
+        if (s.disasterFailover) {
+            throw new ConfigError(
+                `${PROJECT}:disasterFailover`,
+                "cannot be combined with postgresPromotionToken: a token means a planned switchover (no data loss); unset one of them",
+            );
+        }
+        return token;
+    }
+    if (s.isPrimary && s.role === "secondary" && !s.disasterFailover) {
+        throw new ConfigError(
+            key,
+            `is required to promote ${s.region} (primaryRegion is this stack's region and role is secondary): set the other region's demotion token ` +
+                `(pulumi config set ${key} "$TOKEN"; see npm run switchover), or, if that region is lost, set ${PROJECT}:disasterFailover true`,
+        );
+    }
+    return undefined;
 }
 
 /** A PostgreSQL role/database name that CloudNativePG accepts and does not reserve. */
@@ -576,11 +674,18 @@ function parseBackup(r: Reader, prefix: string, region: string): BackupConfig {
             `expected an integer from ${minDays} to 3650: the S3 expiry must outlast postgresBackupRetention by a week, or it deletes the oldest base backup the recovery window still needs`,
     );
     const kmsKeyArn = r.str("backupKmsKeyArn", arnOf("kms"));
+    const alarmTopicArn = r.str("backupAlarmTopicArn", arnOf("sns"), (v) =>
+        v.split(":")[3] === region
+            ? undefined
+            : `expected a topic in this stack's region ${region} (CloudWatch alarms notify only topics in their own region)`,
+    );
     return Object.freeze({
         oidcProviderArn,
         bucketName: bucketName || undefined,
         kmsKeyArn: kmsKeyArn || undefined,
         retentionDays: days,
+        replicationTimeControl: r.bool("backupReplicationTimeControl"),
+        alarmTopicArn: alarmTopicArn || undefined,
     });
 }
 

@@ -23,7 +23,13 @@ export = async () => {
     if (config.primaryStack) {
         primaryStack = new pulumi.StackReference("primary-stack", { name: config.primaryStack });
         const peer = await primaryStack.getOutputDetails("pair");
-        checkPair(pair, peer.value as PairInfo | undefined, config.primaryStack, (msg) => pulumi.log.warn(msg));
+        checkPair(
+            pair,
+            peer.value as PairInfo | undefined,
+            config.primaryStack,
+            (msg) => pulumi.log.warn(msg),
+            config.disasterFailover,
+        );
     }
     const region = new DataRegion("geo", { config, primaryStack });
 
@@ -47,6 +53,14 @@ export = async () => {
             readonlyUsername: region.postgres.credentials.readonly.username,
             readonlyPassword: region.postgres.credentials.readonly.password,
         }),
+        /** The other region's PostgreSQL TLS material (CA, its server certificate, the replication client): secret output only. */
+        ...(region.postgresCertificates
+            ? {
+                  postgresPeerTls: pulumi.secret({
+                      ...region.postgresCertificates.materialFor(config.peerRegion),
+                  }),
+              }
+            : {}),
         /** This region's backup storage: what the peer region reads for cross-region restores. */
         backup: {
             bucketName: region.backupBucket.bucketName,
@@ -55,6 +69,8 @@ export = async () => {
             roleArn: region.backupBucket.roleArn,
             prefix: region.backupBucket.prefix,
             objectStoreName: region.postgres.main.objectStoreName,
+            /** SNS topic (this region) for the backup replication alarms the other stack creates here; "" = none. */
+            alarmTopicArn: config.backup.alarmTopicArn ?? "",
         },
         /** Redis endpoints (in-cluster DNS) and the cross-region replication endpoint of the sessions store. */
         redis: {

@@ -5,8 +5,10 @@ import type { RegionConfig } from "../config";
 import { DataNamespaces } from "./platform/data-namespaces";
 import { OperatorDependencies, Operators } from "./platform/operators";
 import { BackupBucket, defaultBackupBucketName } from "./backup/backup-bucket";
-import { Postgres, postgresServiceAccounts } from "./postgres/postgres";
-import { regionCode } from "./shared/naming";
+import { BackupReplication, ReplicationBucket, arnAccount } from "./backup/backup-replication";
+import { CLUSTER_NAME, Postgres, postgresServiceAccounts } from "./postgres/postgres";
+import { ClusterTlsMaterial, PostgresCertificates } from "./postgres/postgres-certificates";
+import { backupRoleName, regionCode, replicationRoleName } from "./shared/naming";
 import { RedisCluster } from "./redis/redis-cluster";
 import { RedisReplicated } from "./redis/redis-replicated";
 
@@ -29,8 +31,12 @@ export class DataRegion extends pulumi.ComponentResource {
     public readonly awsProvider: aws.Provider;
     /** This region's backup bucket, its key and the database pods' IRSA role. */
     public readonly backupBucket: BackupBucket;
+    /** S3 replication between the two regions' backup buckets, both directions (`role: secondary` stack only; see below). */
+    public readonly backupReplication: readonly BackupReplication[];
     /** This region's PostgreSQL tier (CloudNativePG cluster, poolers, backups, monitoring). */
     public readonly postgres: Postgres;
+    /** The pair's PostgreSQL TLS trust (primary-role stack only: generated here, read by the other stack). */
+    public readonly postgresCertificates?: PostgresCertificates;
     /** The data-tier namespaces. */
     public readonly namespaces: DataNamespaces;
     /** What custom resources wait for (empty lists when operators are managed elsewhere). */
@@ -83,13 +89,49 @@ export class DataRegion extends pulumi.ComponentResource {
                 region: c.region,
                 oidcProviderArn: c.backup.oidcProviderArn,
                 serviceAccounts: postgresServiceAccounts(c.namespaces.postgres, c.postgres),
-                roleName: `${c.namespacePrefix}-pg-backups-${regionCode(c.region)}`,
+                roleName: backupRoleName(c.namespacePrefix, c.region),
                 kmsKeyArn: c.backup.kmsKeyArn,
                 expirationDays: c.backup.retentionDays,
                 protect: c.protect,
             },
             childOpts,
         );
+        // Cross-region PostgreSQL: the primary-role stack generates the pair's TLS trust; the other stack reads
+        // it, and the role passwords (identical in every member of the topology), through the StackReference.
+        let tls: ClusterTlsMaterial;
+        let passwords: { app: pulumi.Output<string>; readonly: pulumi.Output<string> } | undefined;
+        if (c.role === "primary") {
+            this.postgresCertificates = new PostgresCertificates(
+                `${name}-postgres-certificates`,
+                {
+                    clusterName: CLUSTER_NAME,
+                    namespace: c.namespaces.postgres,
+                    regions: [c.region, c.peerRegion],
+                    dnsZone: c.dnsZone,
+                },
+                { parent: this },
+            );
+            tls = this.postgresCertificates.materialFor(c.region);
+        } else {
+            if (!args.primaryStack) throw new Error("DataRegion: a secondary stack needs primaryStack");
+            const peerTls = args.primaryStack.requireOutput("postgresPeerTls") as pulumi.Output<ClusterTlsMaterial>;
+            const creds = args.primaryStack.requireOutput("postgresCredentials") as pulumi.Output<{
+                password: string;
+                readonlyPassword: string;
+            }>;
+            const field = (k: keyof ClusterTlsMaterial) => pulumi.secret(peerTls.apply((t) => t[k] as string));
+            tls = {
+                caCert: field("caCert"),
+                serverCert: field("serverCert"),
+                serverKey: field("serverKey"),
+                replicationCert: field("replicationCert"),
+                replicationKey: field("replicationKey"),
+            };
+            passwords = {
+                app: pulumi.secret(creds.apply((x) => x.password)),
+                readonly: pulumi.secret(creds.apply((x) => x.readonlyPassword)),
+            };
+        }
         this.postgres = new Postgres(
             `${name}-postgres`,
             {
@@ -103,6 +145,15 @@ export class DataRegion extends pulumi.ComponentResource {
                     prefix: this.backupBucket.prefix,
                 },
                 protect: c.protect,
+                pair: {
+                    region: c.region,
+                    peerRegion: c.peerRegion,
+                    primaryRegion: c.primaryRegion,
+                    dnsZone: c.dnsZone,
+                    promotionToken: c.postgres.promotionToken,
+                    tls,
+                    passwords,
+                },
                 dependsOn: {
                     postgres: this.operatorDependencies.postgres,
                     monitoring: this.operatorDependencies.monitoring,
@@ -142,6 +193,79 @@ export class DataRegion extends pulumi.ComponentResource {
             },
             { ...childOpts, dependsOn: [this.namespaces] },
         );
+        // Backup replication, always both ways and owned by the `role: secondary` stack: it is deployed after
+        // the primary-role stack (both buckets exist) and reads that stack's `backup` output; see
+        // components/backup/backup-replication.ts.
+        this.backupReplication =
+            c.role === "secondary" && args.primaryStack
+                ? replicateBackups(name, c, this.backupBucket, accountId, args.primaryStack, childOpts)
+                : [];
         this.registerOutputs({});
     }
+}
+
+/** The peer stack's `backup` output, as far as replication reads it (see index.ts). */
+interface PeerBackup {
+    bucketName: string;
+    bucketArn: string;
+    kmsKeyArn: string;
+    roleArn: string;
+    /** The peer's `backupAlarmTopicArn` (in its region), when it publishes one. */
+    alarmTopicArn?: string;
+}
+
+/** The two BackupReplication directions between this stack's bucket and the peer's: peer → own, own → peer. */
+function replicateBackups(
+    name: string,
+    c: RegionConfig,
+    own: BackupBucket,
+    accountId: pulumi.Output<string>,
+    primaryStack: pulumi.StackReference,
+    opts: pulumi.ComponentResourceOptions,
+): BackupReplication[] {
+    const peer = primaryStack.requireOutput("backup") as pulumi.Output<PeerBackup>;
+    const ours: ReplicationBucket = {
+        bucketName: own.bucketName,
+        bucketArn: own.bucketArn,
+        kmsKeyArn: own.kmsKeyArn,
+        region: c.region,
+    };
+    const theirs: ReplicationBucket = {
+        bucketName: peer.apply((b) => b.bucketName),
+        bucketArn: peer.apply((b) => b.bucketArn),
+        kmsKeyArn: peer.apply((b) => b.kmsKeyArn),
+        region: c.peerRegion,
+    };
+    const direction = (
+        source: ReplicationBucket,
+        destination: ReplicationBucket,
+        sourceAccountId: pulumi.Input<string | undefined>,
+        alarmTopicArn: pulumi.Input<string>,
+    ) => {
+        const [from, to] = [regionCode(source.region), regionCode(destination.region)];
+        return new BackupReplication(
+            `${name}-replication-${from}-to-${to}`,
+            {
+                source,
+                destination,
+                prefix: own.prefix,
+                roleName: replicationRoleName(c.namespacePrefix, source.region, destination.region),
+                replicationTimeControl: c.backup.replicationTimeControl,
+                alarmTopicArn,
+                sourceAccountId,
+                // Our bucket is the destination of one direction and the source of the other: both need it versioned.
+                dependsOn: [own.versioning],
+            },
+            opts,
+        );
+    };
+    return [
+        direction(
+            theirs,
+            ours,
+            peer.apply((b) => arnAccount(b.roleArn)),
+            peer.apply((b) => b.alarmTopicArn ?? ""),
+        ),
+        direction(ours, theirs, accountId, c.backup.alarmTopicArn ?? ""),
+    ];
 }

@@ -68,6 +68,7 @@ export const TYPES = {
     s3Encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     s3PublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     s3Lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    s3Replication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
     kmsKey: "aws:kms/key:Key",
 } as const;
 

@@ -10,11 +10,13 @@ import { clusterRequireZoneAntiAffinity } from "./postgres/cluster-require-zone-
 import { clusterRequireSynchronousDurability } from "./postgres/cluster-require-synchronous-durability";
 import { clusterRequireWalArchiver } from "./postgres/cluster-require-wal-archiver";
 import { clusterRequireScheduledBackup } from "./postgres/cluster-require-scheduled-backup";
+import { clusterConfigureReplicaTopology } from "./postgres/cluster-configure-replica-topology";
 import { poolerRequireMinInstances } from "./postgres/pooler-require-min-instances";
 import { bucketEnableVersioning } from "./aws/bucket-enable-versioning";
 import { bucketEnableEncryption } from "./aws/bucket-enable-encryption";
 import { bucketDisallowPublicAccess } from "./aws/bucket-disallow-public-access";
 import { bucketConfigureLifecycle } from "./aws/bucket-configure-lifecycle";
+import { bucketReplicationRequireKmsReencryption } from "./aws/bucket-replication-require-kms-reencryption";
 import { workloadRequireResources } from "./kubernetes/workload-require-resources";
 import { redisClusterRequireMinReplicas } from "./redis/redis-cluster-require-min-replicas";
 import { redisClusterRequirePdb } from "./redis/redis-cluster-require-pdb";
@@ -29,11 +31,13 @@ export const policies: Policies = [
     clusterRequireSynchronousDurability,
     clusterRequireWalArchiver,
     clusterRequireScheduledBackup,
+    clusterConfigureReplicaTopology,
     poolerRequireMinInstances,
     bucketEnableVersioning,
     bucketEnableEncryption,
     bucketDisallowPublicAccess,
     bucketConfigureLifecycle,
+    bucketReplicationRequireKmsReencryption,
     workloadRequireResources,
     redisClusterRequireMinReplicas,
     redisClusterRequirePdb,

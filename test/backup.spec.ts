@@ -68,6 +68,7 @@ describe("backup bucket (AWS)", () => {
             roleArn: "arn:aws:iam::123456789012:geo-pg-backups-use1",
             prefix: "postgres",
             objectStoreName: "pg-backups",
+            alarmTopicArn: "",
         });
     });
 

@@ -2,7 +2,13 @@ import { strict as assert } from "assert";
 import { CONFIG_SCHEMA, parseRegionConfig } from "../config";
 import { RecordedResource } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-config";
-import { EAST_RAW as EAST, TEST_OIDC as OIDC, configErrorOf as parseError, render } from "./support";
+import {
+    EAST_RAW as EAST,
+    SAMPLE_PROMOTION_TOKEN,
+    TEST_OIDC as OIDC,
+    configErrorOf as parseError,
+    render,
+} from "./support";
 
 const WEST = {
     "geo-data:region": "us-west-2",
@@ -43,8 +49,16 @@ describe("config.ts", () => {
     });
 
     it("makes a secondary primary when primaryRegion names it (switchover)", () => {
-        const c = parseRegionConfig({ ...WEST, "geo-data:primaryRegion": "us-west-2" }, "us-west");
+        const c = parseRegionConfig(
+            {
+                ...WEST,
+                "geo-data:primaryRegion": "us-west-2",
+                "geo-data:postgresPromotionToken": SAMPLE_PROMOTION_TOKEN,
+            },
+            "us-west",
+        );
         assert.equal(c.isPrimary, true);
+        assert.equal(c.postgres.promotionToken, SAMPLE_PROMOTION_TOKEN);
     });
 
     const cases: [string, Record<string, string>, string][] = [
@@ -106,6 +120,43 @@ describe("config.ts", () => {
     ];
     for (const [what, raw, message] of cases) {
         it(`rejects ${what} naming the key`, () => assert.equal(parseError(raw), message));
+    }
+
+    it("backup replication: RTC on and no alarm topic by default; a topic of this region is accepted", () => {
+        const c = parseRegionConfig(EAST, "us-east");
+        assert.equal(c.backup.replicationTimeControl, true);
+        assert.equal(c.backup.alarmTopicArn, undefined);
+        const set = parseRegionConfig(
+            {
+                ...EAST,
+                "geo-data:backupReplicationTimeControl": "false",
+                "geo-data:backupAlarmTopicArn": "arn:aws:sns:us-east-1:123456789012:geo-alerts",
+            },
+            "us-east",
+        );
+        assert.equal(set.backup.replicationTimeControl, false);
+        assert.equal(set.backup.alarmTopicArn, "arn:aws:sns:us-east-1:123456789012:geo-alerts");
+    });
+
+    const replicationCases: [string, Record<string, string>, string][] = [
+        [
+            "a non-boolean backupReplicationTimeControl",
+            { "geo-data:backupReplicationTimeControl": "on" },
+            'geo-data:backupReplicationTimeControl: "on" is not allowed; expected true or false',
+        ],
+        [
+            "a backupAlarmTopicArn that is not an SNS ARN",
+            { "geo-data:backupAlarmTopicArn": "geo-alerts" },
+            'geo-data:backupAlarmTopicArn: "geo-alerts" is not allowed; expected an ARN like arn:aws:sns:<region>:<account>:<resource>',
+        ],
+        [
+            "a backupAlarmTopicArn in the other region",
+            { "geo-data:backupAlarmTopicArn": "arn:aws:sns:us-west-2:123456789012:geo-alerts" },
+            'geo-data:backupAlarmTopicArn: "arn:aws:sns:us-west-2:123456789012:geo-alerts" is not allowed; expected a topic in this stack\'s region us-east-1 (CloudWatch alarms notify only topics in their own region)',
+        ],
+    ];
+    for (const [what, extra, message] of replicationCases) {
+        it(`rejects ${what} naming the key`, () => assert.equal(parseError({ ...EAST, ...extra }), message));
     }
 
     it("ignores other namespaces (aws:region, kubernetes:…)", () => {

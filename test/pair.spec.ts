@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { PairInfo, checkConfigsAgree, checkPair } from "../components/shared/pair";
-import { render } from "./support";
+import { SAMPLE_PROMOTION_TOKEN, render } from "./support";
 
 const WEST: PairInfo = {
     region: "us-west-2",
@@ -82,7 +82,7 @@ describe("region pair checks", () => {
     it("us-west fails to render, before registering its resources, when promoted against a deployed primary us-east", async () => {
         let err: (Error & { registeredResources?: { type: string }[] }) | undefined;
         try {
-            await render("us-west", { primaryRegion: "us-west-2" }, {});
+            await render("us-west", { primaryRegion: "us-west-2", postgresPromotionToken: SAMPLE_PROMOTION_TOKEN }, {});
         } catch (e) {
             err = e as Error;
         }

@@ -6,6 +6,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { ROOT } from "../tools/harness";
 import { StackPlan, parsePlanArgs, plan, summarize } from "../tools/plan";
+import { SAMPLE_PROMOTION_TOKEN } from "./support";
 
 describe("npm run plan", () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "geo-plan-"));
@@ -75,7 +76,7 @@ describe("npm run plan", () => {
     it("renders the switched topology when both stacks name us-west-2 primary", async () => {
         const switched = await plan({
             stacks: ["us-west"],
-            overrides: { primaryRegion: "us-west-2" },
+            overrides: { primaryRegion: "us-west-2", "us-west/postgresPromotionToken": SAMPLE_PROMOTION_TOKEN },
             out: path.join(out, "switched"),
         });
         assert.equal(switched[0].render.outputs.primaryRegion, "us-west-2");

@@ -7,6 +7,7 @@ import { bucketEnableEncryption } from "../policies/aws/bucket-enable-encryption
 import { bucketEnableVersioning } from "../policies/aws/bucket-enable-versioning";
 import { statefulRequireProtect } from "../policies/kubernetes/stateful-require-protect";
 import { policies } from "../policies/policies";
+import { clusterConfigureReplicaTopology } from "../policies/postgres/cluster-configure-replica-topology";
 import { clusterRequireMinInstances } from "../policies/postgres/cluster-require-min-instances";
 import { clusterRequireScheduledBackup } from "../policies/postgres/cluster-require-scheduled-backup";
 import {
@@ -29,6 +30,7 @@ const NEW = [
     clusterRequireSynchronousDurability,
     clusterRequireWalArchiver,
     clusterRequireScheduledBackup,
+    clusterConfigureReplicaTopology,
     poolerRequireMinInstances,
     bucketEnableVersioning,
     bucketEnableEncryption,
@@ -66,6 +68,49 @@ type Case = [
 ];
 
 const cases: Case[] = [
+    [
+        "replica.enabled together with replica.primary",
+        clusterConfigureReplicaTopology,
+        CLUSTER,
+        (i) => (i.spec.replica.enabled = false),
+        "geo-postgres-main-cluster",
+        "Cluster geo-postgres/pg sets both spec.replica.enabled and spec.replica.primary, which the CloudNativePG webhook rejects; remove enabled — primary decides which member is the primary.",
+    ],
+    [
+        "a primary missing from externalClusters",
+        clusterConfigureReplicaTopology,
+        CLUSTER,
+        (i) => (i.spec.replica.primary = "pg-euw1"),
+        "geo-postgres-main-cluster",
+        'Cluster geo-postgres/pg has spec.replica.primary "pg-euw1", which is not in spec.externalClusters (pg-use1, pg-usw2); list every member of the topology, this one included.',
+    ],
+    [
+        "self missing from externalClusters",
+        clusterConfigureReplicaTopology,
+        CLUSTER,
+        (i) => (i.spec.replica.self = "pg-use2"),
+        "geo-postgres-main-cluster",
+        'Cluster geo-postgres/pg has spec.replica.self "pg-use2", which is not in spec.externalClusters (pg-use1, pg-usw2); list every member of the topology, this one included.',
+    ],
+    [
+        "a promotionToken on a replica",
+        clusterConfigureReplicaTopology,
+        CLUSTER,
+        (i) => {
+            i.spec.replica.primary = "pg-usw2";
+            i.spec.replica.promotionToken = "dG9rZW4=";
+        },
+        "geo-postgres-main-cluster",
+        'Cluster geo-postgres/pg has a promotionToken but is a replica (primary "pg-usw2", self "pg-use1"): CloudNativePG rejects it (cloudnative-pg#9273). Remove postgresPromotionToken from this stack in the change that demotes it.',
+    ],
+    [
+        "streaming without certificate verification",
+        clusterConfigureReplicaTopology,
+        CLUSTER,
+        (i) => (i.spec.externalClusters[1].connectionParameters.sslmode = "require"),
+        "geo-postgres-main-cluster",
+        'Cluster geo-postgres/pg connects to external cluster "pg-usw2" with sslmode "require"; use verify-full with sslRootCert set to the shared CA, so the replica checks it streams from the real primary.',
+    ],
     [
         "instances 2",
         clusterRequireMinInstances,

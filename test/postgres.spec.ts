@@ -28,7 +28,15 @@ describe("PostgreSQL (CloudNativePG)", () => {
         assert.equal(cluster.metadata.namespace, "geo-postgres");
         assert.equal(cluster.metadata.labels["geo-data/durability"], "critical");
         assert.equal(cluster.metadata.labels["app.kubernetes.io/part-of"], "geo-data");
-        assert.deepEqual(cluster.spec, {
+        // The cross-region parts (replica, externalClusters, certificates, the endpoint Service) are asserted
+        // in cross-region.spec.ts; this is the local HA cluster.
+        const { replica, externalClusters, certificates, ...local } = cluster.spec;
+        assert.deepEqual(Object.keys({ replica, externalClusters, certificates }), [
+            "replica",
+            "externalClusters",
+            "certificates",
+        ]);
+        assert.deepEqual(local, {
             instances: 3,
             imageName: images.postgres,
             primaryUpdateStrategy: "unsupervised",
@@ -79,12 +87,13 @@ describe("PostgreSQL (CloudNativePG)", () => {
                         comment: "read-only application access (through the -ro pooler)",
                     },
                 ],
+                services: local.managed.services,
             },
             plugins: [
                 {
                     name: "barman-cloud.cloudnative-pg.io",
                     isWALArchiver: true,
-                    parameters: { barmanObjectName: "pg-backups", serverName: "pg" },
+                    parameters: { barmanObjectName: "pg-backups", serverName: "pg-use1" },
                 },
             ],
         });
@@ -95,7 +104,11 @@ describe("PostgreSQL (CloudNativePG)", () => {
             "kubernetes:helm.sh/v4:Chart::geo-operators-cloudnative-pg",
             "kubernetes:yaml/v2:ConfigFile::geo-operators-barman-cloud-plugin",
             "kubernetes:barmancloud.cnpg.io/v1:ObjectStore::geo-postgres-main-objectstore",
+            "kubernetes:core/v1:Secret::geo-postgres-main-tls-ca",
+            "kubernetes:core/v1:Secret::geo-postgres-main-tls-server",
+            "kubernetes:core/v1:Secret::geo-postgres-main-tls-replication",
         ]);
+        assert.deepEqual(rec.options.ignoreChanges, ["spec.bootstrap"]);
     });
 
     it("archives into its own path of the region's bucket with IRSA, compression and KMS encryption", async () => {
@@ -141,7 +154,10 @@ describe("PostgreSQL (CloudNativePG)", () => {
         const rw = inputs(find(east, POOLER, "geo-postgres-pooler-rw-pooler"));
         assert.equal(rw.metadata.name, "pg-pooler-rw");
         const selector = { "cnpg.io/poolerName": "pg-pooler-rw" };
-        assert.deepEqual(rw.spec, {
+        // The rw pooler is also published for other regions (asserted in cross-region.spec.ts).
+        const { serviceTemplate, ...rwSpec } = rw.spec;
+        assert.equal(serviceTemplate.spec.type, "LoadBalancer");
+        assert.deepEqual(rwSpec, {
             cluster: { name: "pg" },
             instances: 2,
             type: "rw",
@@ -232,6 +248,10 @@ describe("PostgreSQL (CloudNativePG)", () => {
             ["PostgresReplicationLagHigh", "warning"],
             ["PostgresWALArchivingFailing", "critical"],
             ["PostgresBackupTooOld", "critical"],
+            ["PostgresCrossRegionLagBytes", "warning"],
+            ["PostgresCrossRegionLagSeconds", "warning"],
+            ["PostgresCrossRegionReplicaNotStreaming", "critical"],
+            ["PostgresReplicaClusterNotStreaming", "critical"],
         ]);
         assert.deepEqual(alerts("geo-postgres-pooler-rw-alerts"), [
             ["PgBouncerDown", "critical"],
@@ -280,6 +300,12 @@ describe("PostgreSQL (CloudNativePG)", () => {
                 ro: "pg-ro.geo-postgres.svc.cluster.local",
             },
             port: 5432,
+            topology: {
+                self: "pg-use1",
+                primary: "pg-use1",
+                replicationHost: "pg-rw.us-east-1.data.internal",
+                poolerHosts: ["pg-pooler-rw.us-east-1.data.internal", "pg-pooler-rw.data.internal"],
+            },
         });
     });
 
@@ -340,7 +366,7 @@ describe("PostgreSQL (CloudNativePG)", () => {
         assert.equal(rec.metadata.name, "pg-pitr-20261124t060000");
         assert.deepEqual(rec.spec.bootstrap, {
             recovery: {
-                source: "pg",
+                source: "pg-use1",
                 database: "app",
                 owner: "app",
                 secret: { name: "pg-app-credentials" },
@@ -349,10 +375,10 @@ describe("PostgreSQL (CloudNativePG)", () => {
         });
         assert.deepEqual(rec.spec.externalClusters, [
             {
-                name: "pg",
+                name: "pg-use1",
                 plugin: {
                     name: "barman-cloud.cloudnative-pg.io",
-                    parameters: { barmanObjectName: "pg-backups", serverName: "pg" },
+                    parameters: { barmanObjectName: "pg-backups", serverName: "pg-use1" },
                 },
             },
         ]);
@@ -370,8 +396,8 @@ describe("PostgreSQL (CloudNativePG)", () => {
         assert.equal(
             ofType(r, "kubernetes:core/v1:Secret").filter((x) => inputs(x).metadata.namespace === "geo-postgres")
                 .length,
-            2,
-            "the restored cluster reuses the source's credentials",
+            5,
+            "the restored cluster reuses the source's credentials (2 Secrets) and has no TLS Secrets of its own (3 are the main cluster's)",
         );
         const trust = JSON.parse(inputs(find(r, "aws:iam/role:Role", "geo-backup-role")).assumeRolePolicy);
         assert.deepEqual(
@@ -509,6 +535,9 @@ describe("PostgreSQL (CloudNativePG)", () => {
                         retention: "30d",
                     },
                     recovery: undefined,
+                    serverName: "pg",
+                    topology: undefined,
+                    endpointHostname: undefined,
                     protect: true,
                 },
             );
@@ -537,8 +566,8 @@ describe("PostgreSQL (CloudNativePG)", () => {
             ],
             [
                 "recovery into the same name",
-                { recovery: { cluster: "pg", objectStore: "pg-backups", targetTime: "2026-01-01T00:00:00Z" } },
-                'PostgresCluster.recovery.cluster: "pg" is not allowed; a recovered cluster needs its own name, so it archives to its own path',
+                { recovery: { serverName: "pg", objectStore: "pg-backups", targetTime: "2026-01-01T00:00:00Z" } },
+                'PostgresCluster.recovery.serverName: "pg" is not allowed; a recovered cluster needs its own serverName, so it archives to its own path',
             ],
         ];
         for (const [what, extra, message] of bad) {
@@ -629,6 +658,7 @@ describe("PostgreSQL (CloudNativePG)", () => {
                 database: "app",
                 owner: "app",
                 recoveryTargetTime: undefined,
+                promotionToken: undefined,
             });
         });
     });

@@ -15,7 +15,7 @@ import { REDIS_RESOURCES, redisMemoryBytes } from "../components/redis/sizing";
 import { selects } from "../components/monitoring/monitors";
 import { images } from "../components/shared/versions";
 import { RecordedResource, isSecretWrapper } from "../tools/harness";
-import { EAST_RAW as EAST, configError as parseError, find, inputs, ofType, render } from "./support";
+import { EAST_RAW as EAST, configError as parseError, find, inputs, ofType, render, renderSwitched } from "./support";
 
 const K8S = {
     sts: "kubernetes:apps/v1:StatefulSet",
@@ -563,9 +563,8 @@ describe("redis objects rendered by the program", () => {
     });
 
     it("a switchover (primaryRegion us-west-2 in both stacks) moves master, Sentinels and endpoint to us-west", async () => {
-        const sw = { primaryRegion: "us-west-2" };
-        const west = await render("us-west", sw, sw);
-        const east = await render("us-east", sw);
+        const west = await renderSwitched("us-west");
+        const east = await renderSwitched("us-east");
         assert.equal(find(west, K8S.sts, "geo-redis-sessions-sentinel").inputs.spec.replicas, 3);
         assert.equal(
             inputs(find(west, K8S.svc, "geo-redis-sessions-primary")).metadata.annotations[

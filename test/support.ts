@@ -3,6 +3,7 @@
  * caches renders (one per distinct config) and finds resources by type and name.
  */
 import { parseRegionConfig } from "../config";
+import { encodePromotionToken } from "../components/shared/validate";
 import { RecordedResource, RenderResult, StackOutputs, renderStack, unwrapSecrets } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-config";
 
@@ -101,4 +102,25 @@ export function configError(overrides: Record<string, string>): string {
     const raw: Record<string, string> = { ...EAST_RAW };
     for (const [k, v] of Object.entries(overrides)) raw[`geo-data:${k}`] = v;
     return configErrorOf(raw);
+}
+
+/** A well-formed CloudNativePG demotion token (the shape `.status.demotionToken` has), for switchover fixtures. */
+export const SAMPLE_PROMOTION_TOKEN = encodePromotionToken({
+    latestCheckpointTimelineID: "1",
+    redoWalFile: "000000010000000000000009",
+    databaseSystemIdentifier: "7611448666720448538",
+    latestCheckpointREDOLocation: "0/9000028",
+    timeOfLatestCheckpoint: "Tue Nov 24 08:00:00 2026",
+    operatorVersion: "1.30.0",
+});
+
+/**
+ * A stack in the switched topology: primaryRegion us-west-2 in both stacks, us-west promoted with
+ * SAMPLE_PROMOTION_TOKEN, its StackReference fed from the switched us-east. Cached like `render`.
+ */
+export function renderSwitched(stack: "us-east" | "us-west"): Promise<RenderResult> {
+    const east = { primaryRegion: "us-west-2" };
+    return stack === "us-east"
+        ? render("us-east", east)
+        : render("us-west", { ...east, postgresPromotionToken: SAMPLE_PROMOTION_TOKEN }, east);
 }

@@ -114,6 +114,12 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
         const length = Number(inputs.length ?? 32);
         return { result: `mock${fakeHex(name, Math.max(length - 4, 1))}`.slice(0, length) };
     }
+    if (pkg === "tls") {
+        const pem = (label: string) => `-----BEGIN ${label}-----\nmock${fakeHex(name, 60)}\n-----END ${label}-----\n`;
+        if (mod === "index/privateKey") return { privateKeyPem: pem("PRIVATE KEY"), publicKeyPem: pem("PUBLIC KEY") };
+        if (mod === "index/certRequest") return { certRequestPem: pem("CERTIFICATE REQUEST") };
+        return { certPem: pem("CERTIFICATE"), validityEndTime: "2036-11-24T00:00:00Z" };
+    }
     if (pkg === "aws") {
         const service = mod.split("/")[0];
         const resourceName = inputs.bucket ?? inputs.name ?? name;

@@ -203,6 +203,8 @@ export function lifecycleRules(
 /** One region's backup bucket, its key and the database pods' IRSA role. */
 export class BackupBucket extends pulumi.ComponentResource {
     public readonly bucket: aws.s3.Bucket;
+    /** The bucket's versioning (Enabled): replication configurations must wait for it. */
+    public readonly versioning: aws.s3.BucketVersioning;
     /** Bucket name. */
     public readonly bucketName: pulumi.Output<string>;
     public readonly bucketArn: pulumi.Output<string>;
@@ -323,6 +325,7 @@ export class BackupBucket extends pulumi.ComponentResource {
             child,
         );
 
+        this.versioning = versioning;
         this.bucketName = bucket;
         this.bucketArn = this.bucket.arn;
         this.kmsKeyArn = kmsKeyArn;

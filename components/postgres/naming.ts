@@ -2,6 +2,7 @@
  * Names and labels of the PostgreSQL tier that other code (the backup role's trust policy, monitors,
  * runbooks, the peer region) must agree on. Pure functions.
  */
+import { regionCode } from "../shared/naming";
 import { rfc3339 } from "../shared/validate";
 
 /** The Barman Cloud plugin's name, as CloudNativePG's `spec.plugins[].name` and ScheduledBackup expect it. */
@@ -66,4 +67,29 @@ export function clusterServiceAccount(namespace: string, cluster: string): strin
 /** In-cluster DNS name of a Service. */
 export function serviceHost(service: string, namespace: string): string {
     return `${service}.${namespace}.svc.cluster.local`;
+}
+
+/**
+ * The name of a region's cluster in the distributed topology (`externalClusters[].name`, `replica.self`,
+ * `replica.primary`) and its object-store serverName: `<cluster>-<region code>`, e.g. `pg-use1`. The
+ * Kubernetes Cluster keeps its plain name in every region (services `pg-rw`…); only these differ, so each
+ * region archives into its own folder and the replicated copies of the two never share a path.
+ */
+export function distributedName(cluster: string, region: string): string {
+    return `${cluster}-${regionCode(region)}`;
+}
+
+/** DNS label of a region's cross-region replication endpoint: `pg-rw.<region>.<dnsZone>`. */
+export function replicationEndpointLabel(cluster: string): string {
+    return `${cluster}-rw`;
+}
+
+/** DNS label of the read-write PgBouncer endpoint: regional `<label>.<region>.<zone>`, writer `<label>.<zone>`. */
+export function poolerEndpointLabel(cluster: string): string {
+    return `${cluster}-pooler-rw`;
+}
+
+/** Names of the Secrets holding the user-provided TLS material of a cluster (shared CA across regions). */
+export function tlsSecretNames(cluster: string): { ca: string; server: string; replication: string } {
+    return { ca: `${cluster}-tls-ca`, server: `${cluster}-tls-server`, replication: `${cluster}-tls-replication` };
 }

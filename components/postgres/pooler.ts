@@ -6,9 +6,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PoolMode } from "../../config";
-import { HOST_KEY, Resources, meta, resources as resourcesOf, zoneSpread } from "../shared/k8s";
+import {
+    HOST_KEY,
+    Resources,
+    internalLoadBalancerAnnotations,
+    meta,
+    resources as resourcesOf,
+    zoneSpread,
+} from "../shared/k8s";
 import { standardLabels } from "../shared/labels";
-import { ConfigError, dnsLabel, intBetween, oneOf } from "../shared/validate";
+import { ConfigError, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
 import { images } from "../shared/versions";
 import { monitoringResource, podMonitorSpec, prometheusRuleSpec } from "../monitoring/monitors";
 import { CNPG_LABELS } from "./naming";
@@ -39,6 +46,11 @@ export interface PgBouncerPoolerArgs {
     readonly defaultPoolSize?: number;
     /** Requests and limits of the PgBouncer container. Defaults to PGBOUNCER_RESOURCES. */
     readonly resources?: Resources;
+    /**
+     * DNS names under which the pooler's Service is published as an internal NLB (external-dns), for clients
+     * in other regions. Defaults to none (a ClusterIP Service).
+     */
+    readonly hostnames?: readonly string[];
     /** Operator resources the custom resources wait for. Defaults to none. */
     readonly dependsOn?: { readonly postgres?: pulumi.Resource[]; readonly monitoring?: pulumi.Resource[] };
 }
@@ -58,6 +70,7 @@ export function validatePoolerArgs(args: PgBouncerPoolerArgs): ResolvedPoolerArg
         maxClientConn: args.maxClientConn ?? 1000,
         defaultPoolSize: args.defaultPoolSize ?? 25,
         resources: args.resources ?? PGBOUNCER_RESOURCES,
+        hostnames: args.hostnames ?? [],
     };
     const check = (prop: string, value: unknown, problem: string | undefined) => {
         if (problem !== undefined)
@@ -74,6 +87,7 @@ export function validatePoolerArgs(args: PgBouncerPoolerArgs): ResolvedPoolerArg
     check("poolMode", a.poolMode, oneOf(["session", "transaction"])(a.poolMode));
     check("maxClientConn", a.maxClientConn, intBetween(1, 100000)(a.maxClientConn));
     check("defaultPoolSize", a.defaultPoolSize, intBetween(1, 10000)(a.defaultPoolSize));
+    for (const h of a.hostnames) check("hostnames", h, dnsName(h));
     return a;
 }
 
@@ -84,6 +98,14 @@ export function poolerSpec(a: ResolvedPoolerArgs): Record<string, unknown> {
         cluster: { name: a.clusterName },
         instances: a.instances,
         type: a.type,
+        ...(a.hostnames.length
+            ? {
+                  serviceTemplate: {
+                      metadata: { annotations: internalLoadBalancerAnnotations(a.hostnames.join(",")) },
+                      spec: { type: "LoadBalancer" },
+                  },
+              }
+            : {}),
         pgbouncer: {
             image: images.pgbouncer,
             poolMode: a.poolMode,

@@ -8,13 +8,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Durability } from "../../config";
-import { Resources, ZONE_KEY, meta, resources as resourcesOf } from "../shared/k8s";
+import { Resources, ZONE_KEY, internalLoadBalancerAnnotations, meta, resources as resourcesOf } from "../shared/k8s";
 import { standardLabels } from "../shared/labels";
 import {
     ConfigError,
     binaryQuantity,
+    cnpgPromotionToken,
     cron6,
     dnsLabel,
+    dnsName,
     intBetween,
     oneOf,
     retention,
@@ -22,8 +24,9 @@ import {
 } from "../shared/validate";
 import { images } from "../shared/versions";
 import { monitoringResource, podMonitorSpec, prometheusRuleSpec } from "../monitoring/monitors";
-import { BACKUP_PREFIX, BARMAN_PLUGIN, CNPG_LABELS } from "./naming";
-import { clusterAlertRules } from "./postgres-monitoring";
+import { BACKUP_PREFIX, BARMAN_PLUGIN, CNPG_LABELS, tlsSecretNames } from "./naming";
+import { ClusterTlsMaterial, STREAMING_REPLICA_USER } from "./postgres-certificates";
+import { clusterAlertRules, crossRegionAlertRules } from "./postgres-monitoring";
 
 /** The seed's postgresql.conf parameters (seeds/001 §2.3). */
 export const SEED_PARAMETERS: Readonly<Record<string, string>> = Object.freeze({
@@ -71,12 +74,37 @@ export interface BackupTarget {
 
 /** Point-in-time recovery from another cluster's archive. */
 export interface RecoverySource {
-    /** Name of the cluster whose backups are restored (its serverName in the object store). */
-    readonly cluster: string;
+    /** The serverName (folder in the object store) whose backups are restored. */
+    readonly serverName: string;
     /** That cluster's ObjectStore (same namespace). */
     readonly objectStore: string;
     /** RFC 3339 time to recover to. */
     readonly targetTime: string;
+}
+
+/** One cluster of the distributed topology, as every member lists it in `externalClusters`. */
+export interface TopologyMember {
+    /** Its name in the topology, also its serverName in the object store (e.g. `pg-use1`). */
+    readonly name: string;
+    /** The DNS name its read-write service is reachable at from the other regions. */
+    readonly host: string;
+}
+
+/**
+ * CloudNativePG's distributed topology: every region runs a Cluster, `replica.primary` names the one that
+ * accepts writes and the others follow it — by streaming (TLS client certificate of streaming_replica,
+ * sslmode verify-full against `host`) and, as a fallback, from the object store: the primary's archive
+ * replicated into this region's bucket under its own serverName.
+ */
+export interface DistributedTopology {
+    /** This cluster's member name (`replica.self`). */
+    readonly self: string;
+    /** The member that is primary (`replica.primary`). */
+    readonly primary: string;
+    /** Every member, this one included (the webhook requires self and primary to be listed). */
+    readonly members: readonly TopologyMember[];
+    /** The demoted primary's token, set with `primary = self` to promote without data loss. Defaults to none. */
+    readonly promotionToken?: string;
 }
 
 /** Arguments of PostgresCluster. */
@@ -108,6 +136,22 @@ export interface PostgresClusterArgs {
     readonly backup: BackupTarget;
     /** Bootstrap by point-in-time recovery instead of initdb. Defaults to none (initdb). */
     readonly recovery?: RecoverySource;
+    /** Folder of this cluster in the object store. Defaults to clusterName. */
+    readonly serverName?: string;
+    /** Membership of a distributed (cross-region) topology. Defaults to none (a standalone cluster). */
+    readonly topology?: DistributedTopology;
+    /** User-provided TLS material (CA shared across regions). Defaults to none (operator-generated certificates). */
+    readonly tls?: ClusterTlsMaterial;
+    /**
+     * The DNS name of this cluster's cross-region endpoint: an internal NLB Service on the primary that
+     * external-dns publishes under this name. Defaults to none (no endpoint).
+     */
+    readonly endpointHostname?: string;
+    /**
+     * Passwords of the application and read-only roles, when another region generated them (every member of
+     * a distributed topology must use identical role secrets). Defaults to newly generated ones.
+     */
+    readonly passwords?: { readonly app: pulumi.Input<string>; readonly readonly: pulumi.Input<string> };
     /** `protect` and `retainOnDelete` on the Cluster. Defaults to true. */
     readonly protect?: boolean;
     /**
@@ -135,6 +179,9 @@ export interface ResolvedPostgresClusterArgs {
     readonly owner: string;
     readonly backup: Required<BackupTarget>;
     readonly recovery?: RecoverySource;
+    readonly serverName: string;
+    readonly topology?: DistributedTopology;
+    readonly endpointHostname?: string;
     readonly protect: boolean;
 }
 
@@ -166,6 +213,9 @@ export function validatePostgresClusterArgs(args: PostgresClusterArgs): Resolved
             ...args.backup,
         },
         recovery: args.recovery,
+        serverName: args.serverName ?? args.clusterName,
+        topology: args.topology,
+        endpointHostname: args.endpointHostname,
         protect: args.protect ?? true,
     };
     check(
@@ -190,12 +240,53 @@ export function validatePostgresClusterArgs(args: PostgresClusterArgs): Resolved
     if (a.recovery) {
         check("recovery.targetTime", a.recovery.targetTime, rfc3339(a.recovery.targetTime));
         check(
-            "recovery.cluster",
-            a.recovery.cluster,
-            a.recovery.cluster === a.clusterName
-                ? "a recovered cluster needs its own name, so it archives to its own path"
+            "recovery.serverName",
+            a.recovery.serverName,
+            a.recovery.serverName === a.serverName
+                ? "a recovered cluster needs its own serverName, so it archives to its own path"
                 : undefined,
         );
+    }
+    check("serverName", a.serverName, dnsLabel(a.serverName));
+    if (a.endpointHostname !== undefined) check("endpointHostname", a.endpointHostname, dnsName(a.endpointHostname));
+    if (a.topology) {
+        const t = a.topology;
+        const names = t.members.map((m) => m.name);
+        check(
+            "topology.members",
+            names,
+            new Set(names).size !== names.length || names.length < 2
+                ? "expected at least two members with distinct names"
+                : undefined,
+        );
+        for (const m of t.members) check("topology.members.host", m.host, dnsName(m.host));
+        check("topology.self", t.self, names.includes(t.self) ? undefined : `expected one of: ${names.join(", ")}`);
+        check(
+            "topology.primary",
+            t.primary,
+            names.includes(t.primary) ? undefined : `expected one of: ${names.join(", ")}`,
+        );
+        check(
+            "serverName",
+            a.serverName,
+            a.serverName === t.self
+                ? undefined
+                : `expected ${JSON.stringify(t.self)} (topology.self): a member archives under its own name`,
+        );
+        check(
+            "recovery",
+            a.recovery,
+            a.recovery ? "a member of a distributed topology cannot be a point-in-time restore" : undefined,
+        );
+        if (t.promotionToken !== undefined) {
+            check(
+                "topology.promotionToken",
+                "(token)",
+                t.primary !== t.self
+                    ? "only allowed on the primary: CloudNativePG rejects it on a replica cluster (cloudnative-pg#9273)"
+                    : cnpgPromotionToken(t.promotionToken),
+            );
+        }
     }
     return a;
 }
@@ -235,24 +326,50 @@ export function objectStoreSpec(a: {
 /** The Cluster's `spec` (postgresql.cnpg.io/v1), given the resolved args and the names of its siblings. */
 export function clusterSpec(
     a: ResolvedPostgresClusterArgs,
-    refs: { objectStore: string; appSecret: string; readonlySecret: string; roleArn: pulumi.Input<string> },
+    refs: {
+        objectStore: string;
+        appSecret: string;
+        readonlySecret: string;
+        roleArn: pulumi.Input<string>;
+        /** Names of the user-provided TLS Secrets, when the cluster has them. */
+        tlsSecrets?: { ca: string; server: string; replication: string };
+    },
 ): Record<string, unknown> {
     const plugin = {
         name: BARMAN_PLUGIN,
         isWALArchiver: true,
-        parameters: { barmanObjectName: refs.objectStore, serverName: a.clusterName },
+        parameters: { barmanObjectName: refs.objectStore, serverName: a.serverName },
     };
+    const t = a.topology;
     const bootstrap = a.recovery
         ? {
               recovery: {
-                  source: a.recovery.cluster,
+                  source: a.recovery.serverName,
                   database: a.database,
                   owner: a.owner,
                   secret: { name: refs.appSecret },
                   recoveryTarget: { targetTime: a.recovery.targetTime },
               },
           }
-        : { initdb: { database: a.database, owner: a.owner, secret: { name: refs.appSecret }, dataChecksums: true } };
+        : t && t.primary !== t.self
+          ? // A replica cluster is cloned from the primary over streaming: its archive may not have reached
+            // this region's bucket yet (S3 replication copies only objects written after it is configured).
+            { pg_basebackup: { source: t.primary } }
+          : { initdb: { database: a.database, owner: a.owner, secret: { name: refs.appSecret }, dataChecksums: true } };
+    const tls = refs.tlsSecrets;
+    const externalClusters = a.recovery
+        ? [
+              {
+                  name: a.recovery.serverName,
+                  plugin: {
+                      name: BARMAN_PLUGIN,
+                      parameters: { barmanObjectName: a.recovery.objectStore, serverName: a.recovery.serverName },
+                  },
+              },
+          ]
+        : t
+          ? t.members.map((m) => topologyMember(m, t.self, refs.objectStore, tls))
+          : undefined;
     return {
         instances: a.instances,
         imageName: images.postgres,
@@ -284,21 +401,92 @@ export function clusterSpec(
                     comment: "read-only application access (through the -ro pooler)",
                 },
             ],
+            ...(a.endpointHostname ? { services: endpointServices(a) } : {}),
         },
         plugins: [plugin],
-        ...(a.recovery
+        ...(tls
             ? {
-                  externalClusters: [
-                      {
-                          name: a.recovery.cluster,
-                          plugin: {
-                              name: BARMAN_PLUGIN,
-                              parameters: { barmanObjectName: a.recovery.objectStore, serverName: a.recovery.cluster },
-                          },
-                      },
-                  ],
+                  certificates: {
+                      serverCASecret: tls.ca,
+                      serverTLSSecret: tls.server,
+                      clientCASecret: tls.ca,
+                      replicationTLSSecret: tls.replication,
+                  },
               }
             : {}),
+        ...(t
+            ? {
+                  replica: {
+                      self: t.self,
+                      primary: t.primary,
+                      source: t.primary === t.self ? t.members.find((m) => m.name !== t.self)!.name : t.primary,
+                      ...(t.promotionToken ? { promotionToken: t.promotionToken } : {}),
+                  },
+              }
+            : {}),
+        ...(externalClusters ? { externalClusters } : {}),
+    };
+}
+
+/**
+ * One `externalClusters` entry of the distributed topology: the member's streaming endpoint (client
+ * certificate of streaming_replica, verify-full against the shared CA; application_name is this cluster's
+ * own member name, so the primary's pg_stat_replication names the cross-region link and its alerts can find
+ * it) and the member's archive in this region's object store (its replicated copy, under its serverName).
+ */
+export function topologyMember(
+    m: TopologyMember,
+    self: string,
+    objectStore: string,
+    tls: { ca: string; replication: string } | undefined,
+): Record<string, unknown> {
+    return {
+        name: m.name,
+        connectionParameters: {
+            host: m.host,
+            port: "5432",
+            user: STREAMING_REPLICA_USER,
+            dbname: "postgres",
+            sslmode: tls ? "verify-full" : "require",
+            application_name: self,
+        },
+        ...(tls
+            ? {
+                  sslKey: { name: tls.replication, key: "tls.key" },
+                  sslCert: { name: tls.replication, key: "tls.crt" },
+                  sslRootCert: { name: tls.ca, key: "ca.crt" },
+              }
+            : {}),
+        plugin: { name: BARMAN_PLUGIN, parameters: { barmanObjectName: objectStore, serverName: m.name } },
+    };
+}
+
+/**
+ * The cross-region endpoint: an extra Service CloudNativePG manages (selector: the current primary, or
+ * the designated primary of a replica cluster), an internal AWS NLB with IP targets that external-dns
+ * publishes as `endpointHostname`.
+ */
+export function endpointServices(
+    a: Pick<ResolvedPostgresClusterArgs, "clusterName" | "endpointHostname">,
+): Record<string, unknown> {
+    return {
+        additional: [
+            {
+                selectorType: "rw",
+                updateStrategy: "patch",
+                serviceTemplate: {
+                    metadata: {
+                        name: `${a.clusterName}-rw-lb`,
+                        labels: {
+                            "app.kubernetes.io/part-of": "geo-data",
+                            "app.kubernetes.io/component": "replication-endpoint",
+                        },
+                        annotations: internalLoadBalancerAnnotations(a.endpointHostname!),
+                    },
+                    spec: { type: "LoadBalancer" },
+                },
+            },
+        ],
     };
 }
 
@@ -341,26 +529,69 @@ export class PostgresCluster extends pulumi.ComponentResource {
         const monOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: args.dependsOn?.monitoring ?? [] };
 
         // Credentials: generated, stored as basic-auth Secrets CloudNativePG reads, exported only as secrets.
-        const credentials = (role: string, username: string, secretName: string): RoleCredentials => {
-            const password = new random.RandomPassword(
-                `${name}-${role}-password`,
-                { length: 32, special: false },
-                { parent: this },
+        const credentials = (
+            role: string,
+            username: string,
+            secretName: string,
+            given: pulumi.Input<string> | undefined,
+        ): RoleCredentials => {
+            const password = pulumi.secret(
+                given ??
+                    new random.RandomPassword(
+                        `${name}-${role}-password`,
+                        { length: 32, special: false },
+                        { parent: this },
+                    ).result,
             );
             new k8s.core.v1.Secret(
                 `${name}-${role}-secret`,
                 {
                     metadata: meta(secretName, ns, { ...labels("credentials"), "cnpg.io/reload": "true" }),
                     type: "kubernetes.io/basic-auth",
-                    stringData: { username, password: password.result },
+                    stringData: { username, password },
                 },
                 { parent: this, additionalSecretOutputs: ["stringData", "data"] },
             );
-            return { username, password: pulumi.secret(password.result), secretName };
+            return { username, password, secretName };
         };
-        this.app = args.credentials?.app ?? credentials("app", a.owner, `${cn}-app-credentials`);
+        this.app = args.credentials?.app ?? credentials("app", a.owner, `${cn}-app-credentials`, args.passwords?.app);
         this.readonly =
-            args.credentials?.readonly ?? credentials("readonly", readonlyRole(a.owner), `${cn}-readonly-credentials`);
+            args.credentials?.readonly ??
+            credentials("readonly", readonlyRole(a.owner), `${cn}-readonly-credentials`, args.passwords?.readonly);
+
+        // User-provided TLS: the CA (server and client CA at once) and this region's server and replication
+        // certificates, so the other region's cluster can stream from this one and vice versa.
+        const tlsSecrets = args.tls ? tlsSecretNames(cn) : undefined;
+        const tlsResources: pulumi.Resource[] = [];
+        if (args.tls && tlsSecrets) {
+            const t = args.tls;
+            const secret = (
+                role: string,
+                secretName: string,
+                type: string,
+                data: Record<string, pulumi.Input<string>>,
+            ) =>
+                tlsResources.push(
+                    new k8s.core.v1.Secret(
+                        `${name}-tls-${role}`,
+                        {
+                            metadata: meta(secretName, ns, { ...labels("tls"), "cnpg.io/reload": "true" }),
+                            type,
+                            stringData: data,
+                        },
+                        { parent: this, additionalSecretOutputs: ["stringData", "data"] },
+                    ),
+                );
+            secret("ca", tlsSecrets.ca, "Opaque", { "ca.crt": t.caCert });
+            secret("server", tlsSecrets.server, "kubernetes.io/tls", {
+                "tls.crt": t.serverCert,
+                "tls.key": t.serverKey,
+            });
+            secret("replication", tlsSecrets.replication, "kubernetes.io/tls", {
+                "tls.crt": t.replicationCert,
+                "tls.key": t.replicationKey,
+            });
+        }
 
         this.objectStoreName = `${cn}-backups`;
         const objectStore = new k8s.apiextensions.CustomResource(
@@ -392,13 +623,18 @@ export class PostgresCluster extends pulumi.ComponentResource {
                     appSecret: this.app.secretName,
                     readonlySecret: this.readonly.secretName,
                     roleArn: a.backup.roleArn,
+                    tlsSecrets,
                 }),
             },
             {
                 ...crOpts,
-                dependsOn: [...(args.dependsOn?.postgres ?? []), objectStore],
+                dependsOn: [...(args.dependsOn?.postgres ?? []), objectStore, ...tlsResources],
                 protect: a.protect,
                 retainOnDelete: a.protect,
+                // CloudNativePG reads bootstrap only when it creates the cluster; in a distributed topology it
+                // follows the current primary (initdb there, pg_basebackup from it elsewhere), so a switchover
+                // must not show it as a change.
+                ...(a.topology ? { ignoreChanges: ["spec.bootstrap"] } : {}),
             },
         );
 
@@ -434,10 +670,16 @@ export class PostgresCluster extends pulumi.ComponentResource {
             `${name}-alerts`,
             "PrometheusRule",
             meta(`${cn}-alerts`, ns, labels("monitoring")),
-            prometheusRuleSpec(
-                `postgres-${cn}`,
-                clusterAlertRules({ cluster: cn, namespace: ns, instances: a.instances }),
-            ),
+            prometheusRuleSpec(`postgres-${cn}`, [
+                ...clusterAlertRules({ cluster: cn, namespace: ns, instances: a.instances }),
+                ...(a.topology
+                    ? crossRegionAlertRules({
+                          cluster: cn,
+                          namespace: ns,
+                          peer: a.topology.members.find((m) => m.name !== a.topology!.self)!.name,
+                      })
+                    : []),
+            ]),
             monOpts,
         );
 

@@ -50,9 +50,11 @@ export function clusterAlertRules(a: ClusterAlertArgs): AlertRule[] {
         },
         {
             alert: "PostgresWALArchivingFailing",
+            // Only a primary cluster must archive continuously; a replica cluster has nothing new to archive.
             expr:
-                `(cnpg_pg_stat_archiver_last_failed_time{${sel}} > cnpg_pg_stat_archiver_last_archived_time{${sel}})` +
-                ` or (cnpg_pg_stat_archiver_seconds_since_last_archival{${sel}} > ${gap})`,
+                `((cnpg_pg_stat_archiver_last_failed_time{${sel}} > cnpg_pg_stat_archiver_last_archived_time{${sel}})` +
+                ` or (cnpg_pg_stat_archiver_seconds_since_last_archival{${sel}} > ${gap}))` +
+                ` and on (namespace, pod) (cnpg_collector_replica_mode{${sel}} == 0)`,
             for: "5m",
             severity: "critical",
             summary: `WAL archiving of ${a.cluster} is failing`,
@@ -115,6 +117,74 @@ export function poolerAlertRules(a: PoolerAlertArgs): AlertRule[] {
             severity: "warning",
             summary: `Clients of ${a.pooler} wait more than ${wait}s for a server connection`,
             description: `The pool is exhausted on {{ $labels.pod }}: raise postgresDefaultPoolSize (within max_connections) or find long transactions.`,
+            runbook,
+        },
+    ];
+}
+
+/** Thresholds of the cross-region alerts of a member of a distributed topology. */
+export interface CrossRegionAlertArgs {
+    readonly cluster: string;
+    readonly namespace: string;
+    /** The other member's name: its application_name in this cluster's pg_stat_replication. */
+    readonly peer: string;
+    /** WAL not yet flushed in the other region that alerts, in bytes. Defaults to 134217728 (128 MiB, 8 segments). */
+    readonly maxLagBytes?: number;
+    /** Flush lag of the other region that alerts, in seconds. Defaults to 60. */
+    readonly maxLagSeconds?: number;
+    /** How long the other region may be disconnected before alerting. Defaults to "10m". */
+    readonly notStreamingFor?: string;
+}
+
+/**
+ * Cross-region replication alerts. On the primary cluster (replica_mode 0) they read pg_stat_replication's
+ * row of the other region (application_name = its member name): WAL not yet flushed there, in bytes and in
+ * seconds — the data a region loss would cost right now — and its absence. On a replica cluster
+ * (replica_mode 1) they fire when its designated primary has no WAL receiver, i.e. it only follows the
+ * object store. Each region's Prometheus evaluates them, so the survivor still alerts when the other is gone.
+ */
+export function crossRegionAlertRules(a: CrossRegionAlertArgs): AlertRule[] {
+    const sel = `namespace="${a.namespace}", cnpg_io_cluster="${a.cluster}"`;
+    const link = `${sel}, application_name="${a.peer}"`;
+    const bytes = a.maxLagBytes ?? 134217728;
+    const seconds = a.maxLagSeconds ?? 60;
+    const runbook = "README.md#switchover-failback-and-disaster-recovery";
+    const primaryOnly = `and on (namespace, pod) (cnpg_collector_replica_mode{${sel}} == 0)`;
+    return [
+        {
+            alert: "PostgresCrossRegionLagBytes",
+            expr: `max by (namespace, cnpg_io_cluster, pod) (cnpg_pg_stat_replication_flush_diff_bytes{${link}}) > ${bytes} ${primaryOnly}`,
+            for: "5m",
+            severity: "warning",
+            summary: `${a.peer} has not flushed more than ${bytes / 1048576} MiB of ${a.cluster}'s WAL`,
+            description: `{{ $value | humanize1024 }}B of WAL written on the primary are not yet durable in ${a.peer}'s region: a region loss now would lose them (unless they reached the object store). Check the network path and the replica cluster's load.`,
+            runbook,
+        },
+        {
+            alert: "PostgresCrossRegionLagSeconds",
+            expr: `max by (namespace, cnpg_io_cluster, pod) (cnpg_pg_stat_replication_flush_lag_seconds{${link}}) > ${seconds} ${primaryOnly}`,
+            for: "5m",
+            severity: "warning",
+            summary: `${a.peer} flushes ${a.cluster}'s WAL more than ${seconds}s late`,
+            description: `The cross-region replica confirms WAL {{ $value }}s after it was written: the recovery point of a region loss is that far behind.`,
+            runbook,
+        },
+        {
+            alert: "PostgresCrossRegionReplicaNotStreaming",
+            expr: `(max by (namespace, cnpg_io_cluster) (cnpg_collector_replica_mode{${sel}}) == 0) unless on (namespace, cnpg_io_cluster) (count by (namespace, cnpg_io_cluster) (cnpg_pg_stat_replication_sent_diff_bytes{${link}}))`,
+            for: a.notStreamingFor ?? "10m",
+            severity: "critical",
+            summary: `${a.peer} is not streaming from ${a.cluster}`,
+            description: `The primary has no replication connection from ${a.peer}: the other region only follows the object store (RPO grows to archive_timeout plus S3 replication). Check the replica cluster's status, pg-rw endpoint DNS and certificates.`,
+            runbook,
+        },
+        {
+            alert: "PostgresReplicaClusterNotStreaming",
+            expr: `max by (namespace, cnpg_io_cluster, pod) (cnpg_pg_replication_is_wal_receiver_up{${sel}} == 0) and on (namespace, pod) (cnpg_collector_replica_mode{${sel}} == 1)`,
+            for: a.notStreamingFor ?? "10m",
+            severity: "critical",
+            summary: `Replica cluster ${a.cluster} pod {{ $labels.pod }} has no WAL receiver`,
+            description: `{{ $labels.pod }} of the replica cluster is not streaming (from ${a.peer} or from its designated primary): it replays only what reaches the object store.`,
             runbook,
         },
     ];

@@ -78,3 +78,16 @@ export function meta(
 ): { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> } {
     return annotations ? { name, namespace, labels, annotations } : { name, namespace, labels };
 }
+
+/**
+ * Annotations of an internal NLB (AWS Load Balancer Controller, IP targets) that external-dns publishes under
+ * `hostnames` (comma-separated): how a Service becomes reachable from the other region by a stable name.
+ */
+export function internalLoadBalancerAnnotations(hostnames: string): Record<string, string> {
+    return {
+        "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+        "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+        "external-dns.alpha.kubernetes.io/hostname": hostnames,
+    };
+}

@@ -21,13 +21,14 @@ export interface PairInfo {
  * DNS zone must match exactly. On `primaryRegion` the only fatal disagreement is both stacks claiming to be
  * primary (split brain); this stack naming the peer primary while the peer's deployed outputs still name
  * this stack is the first half of a switchover (demote first, then promote) and is allowed — `warn` is
- * told about it.
+ * told about it. With `disasterFailover` (the peer's region is lost), two primaries is a warning too.
  */
 export function checkPair(
     self: PairInfo,
     peer: PairInfo | undefined,
     peerStack: string,
     warn: (msg: string) => void,
+    disasterFailover = false,
 ): void {
     if (!peer) {
         throw new ConfigError(
@@ -46,6 +47,13 @@ export function checkPair(
     if (self.dnsZone !== peer.dnsZone) fail("dnsZone", self.dnsZone, peer.dnsZone, "dnsZone");
     if (self.primaryRegion === peer.primaryRegion) return;
     if (self.primaryRegion === self.region && peer.primaryRegion === peer.region) {
+        if (disasterFailover) {
+            warn(
+                `disasterFailover: promoting ${self.region} although stack ${peerStack} is still deployed as primary (${peer.primaryRegion}). ` +
+                    `Set primaryRegion: ${self.region} in that stack's file now, so that ${peer.region} is demoted (and rebuilt) before it serves writes again`,
+            );
+            return;
+        }
         throw new ConfigError(
             "geo-data:primaryRegion",
             `is ${JSON.stringify(self.primaryRegion)} (this stack) but stack ${peerStack} is deployed as primary (${peer.primaryRegion}): two primaries. ` +

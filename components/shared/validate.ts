@@ -153,3 +153,39 @@ export const stackName: Check<string> = (v) =>
     /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(v)
         ? undefined
         : "expected a fully qualified stack name <organization>/<project>/<stack>, e.g. acme/geo-data/us-east";
+
+/** The fields CloudNativePG requires in a demotion/promotion token (pkg/utils/parser.go, IsValid). */
+export const PROMOTION_TOKEN_FIELDS = [
+    "latestCheckpointTimelineID",
+    "redoWalFile",
+    "databaseSystemIdentifier",
+    "latestCheckpointREDOLocation",
+    "timeOfLatestCheckpoint",
+    "operatorVersion",
+] as const;
+
+/**
+ * A CloudNativePG promotion token: base64 of a JSON object with every PROMOTION_TOKEN_FIELDS entry a
+ * non-empty string — the checks the operator's webhook runs, done before anything is deployed.
+ */
+export const cnpgPromotionToken: Check<string> = (v) => {
+    const copy = "expected the base64 `.status.demotionToken` of the other region's Cluster, copied whole";
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(v) || v.length % 4 !== 0) return `not base64; ${copy}`;
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(Buffer.from(v, "base64").toString("utf8"));
+    } catch {
+        return `not base64-encoded JSON; ${copy}`;
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return `not a JSON object; ${copy}`;
+    const missing = PROMOTION_TOKEN_FIELDS.filter((f) => {
+        const x = (parsed as Record<string, unknown>)[f];
+        return typeof x !== "string" || x === "";
+    });
+    return missing.length ? `missing ${missing.join(", ")}; ${copy}` : undefined;
+};
+
+/** Encodes a promotion token the way CloudNativePG writes `.status.demotionToken` (rehearsals and tests). */
+export function encodePromotionToken(fields: Record<(typeof PROMOTION_TOKEN_FIELDS)[number], string>): string {
+    return Buffer.from(JSON.stringify(fields)).toString("base64");
+}

@@ -1,0 +1,185 @@
+/**
+ * PostgresCertificates: the TLS trust the two regions' CloudNativePG clusters share, generated once (by the
+ * stack with `role: primary`) and handed to the other stack through the StackReference as secret outputs.
+ *
+ * One CA signs a server certificate per region (the cluster's in-cluster service names plus its
+ * cross-region endpoint `pg-rw.<region>.<dnsZone>`, which the peer verifies with sslmode=verify-full) and one
+ * `streaming_replica` client certificate that both regions present, so whichever region is the replica
+ * can authenticate to whichever is primary. The CA's private key never leaves this stack's state.
+ * CloudNativePG's certificates API takes them as user-provided Secrets (serverCASecret/serverTLSSecret,
+ * clientCASecret/replicationTLSSecret); certificates are renewed by `pulumi up` once inside
+ * `earlyRenewalHours` of expiry.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { regionalHostname } from "../shared/naming";
+import { ConfigError, dnsLabel, dnsName, intBetween } from "../shared/validate";
+import { replicationEndpointLabel } from "./naming";
+
+/** The user CloudNativePG streams as; the client certificate's CN must be exactly this. */
+export const STREAMING_REPLICA_USER = "streaming_replica";
+
+/** TLS material one region's cluster needs (values secret). */
+export interface ClusterTlsMaterial {
+    /** PEM of the shared CA (server CA and client CA). */
+    readonly caCert: pulumi.Input<string>;
+    /** PEM certificate and key of this region's server. */
+    readonly serverCert: pulumi.Input<string>;
+    readonly serverKey: pulumi.Input<string>;
+    /** PEM certificate and key of the `streaming_replica` client. */
+    readonly replicationCert: pulumi.Input<string>;
+    readonly replicationKey: pulumi.Input<string>;
+}
+
+/** Arguments of PostgresCertificates. */
+export interface PostgresCertificatesArgs {
+    /** Kubernetes name of the Cluster in every region (its services are `<name>-rw/-ro/-r`). */
+    readonly clusterName: string;
+    /** Namespace of the Cluster in every region. */
+    readonly namespace: string;
+    /** The regions of the pair; each gets a server certificate. */
+    readonly regions: readonly string[];
+    /** DNS zone of the cross-region endpoints. */
+    readonly dnsZone: string;
+    /** Validity of the CA, in hours. Defaults to 87600 (10 years). */
+    readonly caValidityHours?: number;
+    /** Validity of server and client certificates, in hours. Defaults to 17520 (2 years). */
+    readonly validityHours?: number;
+    /** `pulumi up` replaces a certificate this many hours before it expires. Defaults to 1440 (60 days). */
+    readonly earlyRenewalHours?: number;
+}
+
+/** PostgresCertificatesArgs with every default applied. */
+export type ResolvedPostgresCertificatesArgs = Required<PostgresCertificatesArgs>;
+
+/** Applies the documented defaults and validates; throws naming the property, the value and what is allowed. */
+export function validatePostgresCertificatesArgs(args: PostgresCertificatesArgs): ResolvedPostgresCertificatesArgs {
+    const a: ResolvedPostgresCertificatesArgs = {
+        ...args,
+        caValidityHours: args.caValidityHours ?? 87600,
+        validityHours: args.validityHours ?? 17520,
+        earlyRenewalHours: args.earlyRenewalHours ?? 1440,
+    };
+    const check = (prop: string, value: unknown, problem: string | undefined) => {
+        if (problem !== undefined)
+            throw new ConfigError(
+                `PostgresCertificates.${prop}`,
+                `${JSON.stringify(value)} is not allowed; ${problem}`,
+            );
+    };
+    check("clusterName", a.clusterName, dnsLabel(a.clusterName));
+    check("namespace", a.namespace, dnsLabel(a.namespace));
+    check("dnsZone", a.dnsZone, dnsName(a.dnsZone));
+    check(
+        "regions",
+        a.regions,
+        a.regions.length === 2 && a.regions[0] !== a.regions[1] ? undefined : "expected two different regions",
+    );
+    check("validityHours", a.validityHours, intBetween(24 * 30, a.caValidityHours)(a.validityHours));
+    check(
+        "earlyRenewalHours",
+        a.earlyRenewalHours,
+        intBetween(24, a.validityHours - 24)(a.earlyRenewalHours) &&
+            `expected an integer from 24 to ${a.validityHours - 24} (validityHours - 24)`,
+    );
+    return a;
+}
+
+/**
+ * The DNS names a region's server certificate carries: the cluster's three services in every in-cluster
+ * form, and the region's cross-region endpoint.
+ */
+export function serverDnsNames(clusterName: string, namespace: string, region: string, dnsZone: string): string[] {
+    const names: string[] = [];
+    for (const svc of ["rw", "ro", "r"].map((s) => `${clusterName}-${s}`)) {
+        names.push(svc, `${svc}.${namespace}`, `${svc}.${namespace}.svc`, `${svc}.${namespace}.svc.cluster.local`);
+    }
+    names.push(regionalHostname(replicationEndpointLabel(clusterName), region, dnsZone));
+    return names;
+}
+
+/** The pair's CA, one server certificate per region and the shared replication client certificate. */
+export class PostgresCertificates extends pulumi.ComponentResource {
+    /** PEM of the CA certificate (public). */
+    public readonly caCert: pulumi.Output<string>;
+    /** Per region: PEM certificate and key of its server (keys secret). */
+    public readonly servers: Readonly<Record<string, { cert: pulumi.Output<string>; key: pulumi.Output<string> }>>;
+    /** PEM certificate and key of the `streaming_replica` client (key secret). */
+    public readonly replication: { readonly cert: pulumi.Output<string>; readonly key: pulumi.Output<string> };
+
+    constructor(name: string, args: PostgresCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("geo:postgres:PostgresCertificates", name, {}, opts);
+        const a = validatePostgresCertificatesArgs(args);
+        const child = { parent: this };
+        const key = (role: string) =>
+            new tls.PrivateKey(`${name}-${role}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+        const subject = (commonName: string) => ({ commonName, organization: "geo-data" });
+
+        const caKey = key("ca");
+        const ca = new tls.SelfSignedCert(
+            `${name}-ca`,
+            {
+                privateKeyPem: caKey.privateKeyPem,
+                subject: subject(`${a.clusterName} PostgreSQL CA`),
+                isCaCertificate: true,
+                validityPeriodHours: a.caValidityHours,
+                earlyRenewalHours: a.earlyRenewalHours,
+                allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+            },
+            child,
+        );
+        const signed = (role: string, commonName: string, dnsNames: string[], uses: string[]) => {
+            const k = key(role);
+            const csr = new tls.CertRequest(
+                `${name}-${role}-csr`,
+                { privateKeyPem: k.privateKeyPem, subject: subject(commonName), dnsNames },
+                child,
+            );
+            const cert = new tls.LocallySignedCert(
+                `${name}-${role}-cert`,
+                {
+                    certRequestPem: csr.certRequestPem,
+                    caPrivateKeyPem: caKey.privateKeyPem,
+                    caCertPem: ca.certPem,
+                    validityPeriodHours: a.validityHours,
+                    earlyRenewalHours: a.earlyRenewalHours,
+                    allowedUses: uses,
+                },
+                child,
+            );
+            return { cert: cert.certPem, key: pulumi.secret(k.privateKeyPem) };
+        };
+
+        const servers: Record<string, { cert: pulumi.Output<string>; key: pulumi.Output<string> }> = {};
+        for (const region of a.regions) {
+            const names = serverDnsNames(a.clusterName, a.namespace, region, a.dnsZone);
+            servers[region] = signed(`server-${region}`, `${a.clusterName}-rw`, names, [
+                "digital_signature",
+                "key_encipherment",
+                "server_auth",
+            ]);
+        }
+        this.caCert = ca.certPem;
+        this.servers = servers;
+        this.replication = signed(
+            "replication",
+            STREAMING_REPLICA_USER,
+            [],
+            ["digital_signature", "key_encipherment", "client_auth"],
+        );
+        this.registerOutputs({ caCert: this.caCert });
+    }
+
+    /** What one region's cluster needs. */
+    public materialFor(region: string): ClusterTlsMaterial {
+        const server = this.servers[region];
+        if (!server) throw new Error(`PostgresCertificates: no server certificate for ${region}`);
+        return {
+            caCert: this.caCert,
+            serverCert: server.cert,
+            serverKey: server.key,
+            replicationCert: this.replication.cert,
+            replicationKey: this.replication.key,
+        };
+    }
+}
