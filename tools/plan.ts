@@ -25,6 +25,11 @@ export interface PlanArgs {
     overrides: Record<string, string>;
     /** Output directory. */
     out: string;
+    /**
+     * Outputs to serve for `StackReference`s, by fully qualified stack name, instead of rendering the
+     * referenced stack with this plan's config: its deployed state (e.g. a lost region's last outputs).
+     */
+    stackReferences?: Record<string, StackOutputs>;
 }
 
 /** The result of planning one stack. */
@@ -90,7 +95,10 @@ export async function plan(args: PlanArgs): Promise<StackPlan[]> {
         const { config, secretKeys } = configs.get(stack)!;
         const stackReferences: Record<string, StackOutputs> = {};
         const ref = referencedStack(config);
-        if (ref) {
+        const deployed = args.stackReferences?.[config["geo-data:primaryStack"]];
+        if (deployed) {
+            stackReferences[config["geo-data:primaryStack"]] = deployed;
+        } else if (ref) {
             if (!configs.has(ref))
                 throw new Error(`${stack}: geo-data:primaryStack points at "${ref}", which has no Pulumi.${ref}.yaml`);
             const peer = await renderOne(ref, [...chain, stack]);
