@@ -3,7 +3,7 @@
  * caches renders (one per distinct config) and finds resources by type and name.
  */
 import { parseRegionConfig } from "../config";
-import { encodePromotionToken } from "../components/shared/validate";
+import { REHEARSAL_PROMOTION_TOKEN } from "../tools/switchover";
 import { RecordedResource, RenderResult, StackOutputs, renderStack, unwrapSecrets } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-config";
 
@@ -104,15 +104,11 @@ export function configError(overrides: Record<string, string>): string {
     return configErrorOf(raw);
 }
 
-/** A well-formed CloudNativePG demotion token (the shape `.status.demotionToken` has), for switchover fixtures. */
-export const SAMPLE_PROMOTION_TOKEN = encodePromotionToken({
-    latestCheckpointTimelineID: "1",
-    redoWalFile: "000000010000000000000009",
-    databaseSystemIdentifier: "7611448666720448538",
-    latestCheckpointREDOLocation: "0/9000028",
-    timeOfLatestCheckpoint: "Tue Nov 24 08:00:00 2026",
-    operatorVersion: "1.30.0",
-});
+/**
+ * A well-formed CloudNativePG demotion token for switchover fixtures: the one `npm run switchover`
+ * rehearses with, so the switched renders of every spec and of the tool are the same (cached) renders.
+ */
+export const SAMPLE_PROMOTION_TOKEN = REHEARSAL_PROMOTION_TOKEN;
 
 /**
  * A stack in the switched topology: primaryRegion us-west-2 in both stacks, us-west promoted with

@@ -42,6 +42,13 @@ export interface StackPlan {
     outDir?: string;
 }
 
+/** Adds one `--config` value (`key=value` or `stack/key=value`) to `overrides`; throws on anything else. */
+export function addOverride(overrides: Record<string, string>, kv: string): void {
+    const eq = kv.indexOf("=");
+    if (eq <= 0) throw new Error(`--config expects key=value, got "${kv}"`);
+    overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
+}
+
 /** Parses plan's arguments; throws on unknown flags. */
 export function parsePlanArgs(argv: string[]): PlanArgs {
     const args: PlanArgs = { stacks: [], overrides: {}, out: path.join(ROOT, "out") };
@@ -54,12 +61,8 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
         };
         if (a === "--stack") args.stacks.push(next());
         else if (a === "--out") args.out = path.resolve(next());
-        else if (a === "--config") {
-            const kv = next();
-            const eq = kv.indexOf("=");
-            if (eq <= 0) throw new Error(`--config expects key=value, got "${kv}"`);
-            args.overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
-        } else throw new Error(`unknown argument "${a}" (expected --stack NAME, --config key=value, --out DIR)`);
+        else if (a === "--config") addOverride(args.overrides, next());
+        else throw new Error(`unknown argument "${a}" (expected --stack NAME, --config key=value, --out DIR)`);
     }
     return args;
 }

@@ -22,8 +22,9 @@ import { CLUSTER_NAME } from "../components/postgres/postgres";
 import { SENTINEL_PORT } from "../components/redis/workload";
 import { regionalHostname } from "../components/shared/naming";
 import { checkConfigsAgree } from "../components/shared/pair";
+import { encodePromotionToken } from "../components/shared/validate";
 import { ROOT, StackOutputs } from "./harness";
-import { StackPlan, overridesFor, plan, summarize } from "./plan";
+import { StackPlan, addOverride, overridesFor, plan, summarize } from "./plan";
 import { UNDECRYPTABLE, loadStackConfig, stackNames } from "./stack-config";
 
 const TOKEN_KEY = "geo-data:postgresPromotionToken";
@@ -34,16 +35,14 @@ const PRIMARY_KEY = "geo-data:primaryRegion";
  * A promotion token in CloudNativePG's format (base64 of the JSON pkg/utils/parser.go reads) with
  * obviously fake values: what offline renders put where the real demotion token will go. Never deploy it.
  */
-export const REHEARSAL_PROMOTION_TOKEN = Buffer.from(
-    JSON.stringify({
-        latestCheckpointTimelineID: "1",
-        redoWalFile: "000000010000000000000000",
-        databaseSystemIdentifier: "0000000000000000000",
-        latestCheckpointREDOLocation: "0/0",
-        timeOfLatestCheckpoint: "Thu 01 Jan 1970 00:00:00 UTC",
-        operatorVersion: "rehearsal",
-    }),
-).toString("base64");
+export const REHEARSAL_PROMOTION_TOKEN = encodePromotionToken({
+    latestCheckpointTimelineID: "1",
+    redoWalFile: "000000010000000000000000",
+    databaseSystemIdentifier: "0000000000000000000",
+    latestCheckpointREDOLocation: "0/0",
+    timeOfLatestCheckpoint: "Thu 01 Jan 1970 00:00:00 UTC",
+    operatorVersion: "rehearsal",
+});
 
 /** The Sentinel-mode Redis instance that follows primaryRegion (components/region.ts: instance "sessions"). */
 const REDIS_SESSIONS = "redis-sessions";
@@ -80,12 +79,8 @@ export function parseSwitchoverArgs(argv: string[]): SwitchoverArgs {
         if (a === "--to") to = next();
         else if (a === "--disaster") args.disaster = true;
         else if (a === "--out") args.out = path.resolve(next());
-        else if (a === "--config") {
-            const kv = next();
-            const eq = kv.indexOf("=");
-            if (eq <= 0) throw new Error(`--config expects key=value, got "${kv}"`);
-            args.overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
-        } else
+        else if (a === "--config") addOverride(args.overrides, next());
+        else
             throw new Error(
                 `unknown argument "${a}" (expected --to STACK|REGION, --disaster, --config key=value, --out DIR)`,
             );
