@@ -121,7 +121,9 @@ export class DataRegion extends pulumi.ComponentResource {
             }>;
             const field = (k: keyof ClusterTlsMaterial) => pulumi.secret(peerTls.apply((t) => t[k] as string));
             tls = {
-                caCert: field("caCert"),
+                serverCaCert: field("serverCaCert"),
+                clientCaCert: field("clientCaCert"),
+                clientCaKey: field("clientCaKey"),
                 serverCert: field("serverCert"),
                 serverKey: field("serverKey"),
                 replicationCert: field("replicationCert"),

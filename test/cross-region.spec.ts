@@ -33,7 +33,7 @@ function member(name: string, region: string, self: string) {
         },
         sslKey: { name: "pg-tls-replication", key: "tls.key" },
         sslCert: { name: "pg-tls-replication", key: "tls.crt" },
-        sslRootCert: { name: "pg-tls-ca", key: "ca.crt" },
+        sslRootCert: { name: "pg-tls-server-ca", key: "ca.crt" },
         plugin: {
             name: "barman-cloud.cloudnative-pg.io",
             parameters: { barmanObjectName: "pg-backups", serverName: name },
@@ -63,9 +63,9 @@ describe("cross-region PostgreSQL (distributed topology)", () => {
         assert.deepEqual(spec.bootstrap, { pg_basebackup: { source: "pg-use1" } });
         assert.deepEqual(spec.plugins[0].parameters, { barmanObjectName: "pg-backups", serverName: "pg-usw2" });
         assert.deepEqual(spec.certificates, {
-            serverCASecret: "pg-tls-ca",
+            serverCASecret: "pg-tls-server-ca",
             serverTLSSecret: "pg-tls-server",
-            clientCASecret: "pg-tls-ca",
+            clientCASecret: "pg-tls-client-ca",
             replicationTLSSecret: "pg-tls-replication",
         });
     });
@@ -106,15 +106,19 @@ describe("cross-region PostgreSQL (distributed topology)", () => {
         const east = await render("us-east");
         const west = await render("us-west");
         assert.equal(ofType(west, "tls:index/privateKey:PrivateKey").length, 0, "us-west generates no keys");
-        assert.equal(ofType(east, "tls:index/privateKey:PrivateKey").length, 4, "CA, two servers, replication");
+        assert.equal(ofType(east, "tls:index/privateKey:PrivateKey").length, 5, "2 CAs, 2 servers, replication");
         assert.ok(east.secretOutputNames.includes("postgresPeerTls"));
         const peer = east.outputs.postgresPeerTls as Record<string, string>;
-        // One CA in both regions; us-west's server certificate and key are the ones us-east signed for it.
-        assert.equal(
-            secretData(west, "geo-postgres-main-tls-ca")["ca.crt"],
-            secretData(east, "geo-postgres-main-tls-ca")["ca.crt"],
-        );
-        assert.equal(secretData(west, "geo-postgres-main-tls-ca")["ca.crt"], peer.caCert);
+        // The same two CAs in both regions (the client CA with its key: CloudNativePG signs the poolers'
+        // certificates with it); us-west's server certificate and key are the ones us-east signed for it.
+        for (const name of ["geo-postgres-main-tls-server-ca", "geo-postgres-main-tls-client-ca"])
+            assert.deepEqual(secretData(west, name), secretData(east, name), name);
+        assert.deepEqual(secretData(west, "geo-postgres-main-tls-server-ca"), { "ca.crt": peer.serverCaCert });
+        assert.deepEqual(secretData(west, "geo-postgres-main-tls-client-ca"), {
+            "ca.crt": peer.clientCaCert,
+            "ca.key": peer.clientCaKey,
+        });
+        assert.notEqual(peer.serverCaCert, peer.clientCaCert);
         assert.deepEqual(secretData(west, "geo-postgres-main-tls-server"), {
             "tls.crt": peer.serverCert,
             "tls.key": peer.serverKey,

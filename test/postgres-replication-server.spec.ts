@@ -1,15 +1,16 @@
 /**
  * Real PostgreSQL (Debian's 15) on loopback: the cross-region link exactly as the program renders it.
  *
- * A "us-east" primary gets a server certificate with the DNS names and key usage of the rendered us-east
- * CertRequest/LocallySignedCert, and accepts `streaming_replica` only with a client certificate from the
- * shared CA (CloudNativePG's pg_hba). A "us-west" standby is cloned with pg_basebackup and streams using
- * the connection parameters of us-west's rendered `externalClusters` entry for pg-use1 (host, port, user,
- * dbname, sslmode verify-full, application_name) — the same ones CloudNativePG puts in primary_conninfo —
- * with `hostaddr` pointing the name at 127.0.0.1. Certificates are made with openssl (the Pulumi TLS
- * provider cannot run offline) from the rendered profile. The spec checks that the link streams over
- * verified TLS, that the primary's pg_stat_replication names it the way the cross-region alerts select it,
- * and that a wrong host name or a missing client certificate is refused.
+ * A "us-east" primary gets a server certificate (from the server CA) with the DNS names and key usage of
+ * the rendered us-east CertRequest/LocallySignedCert, and accepts `streaming_replica` only with a client
+ * certificate from the client CA (CloudNativePG's pg_hba). A "us-west" standby is cloned with
+ * pg_basebackup and streams using the connection parameters of us-west's rendered `externalClusters` entry
+ * for pg-use1 (host, port, user, dbname, sslmode verify-full, application_name) — what CloudNativePG puts
+ * in primary_conninfo — with `hostaddr` pointing the name at 127.0.0.1. Certificates are made with openssl
+ * (the Pulumi TLS provider cannot run offline) from the rendered profile. The spec checks that the link
+ * streams over verified TLS, that the primary's pg_stat_replication names it the way the cross-region
+ * alerts select it, and that a wrong host name, a missing client certificate or one from the wrong CA is
+ * refused.
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
@@ -93,66 +94,57 @@ describe("cross-region streaming on real PostgreSQL (rendered TLS profile and co
 
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "geo-pg-"));
         fs.chmodSync(dir, 0o755);
-        // The rendered profile, with openssl: ECDSA P-256 keys, one CA, the server's DNS names, the client's CN.
+        // The rendered profile, with openssl: ECDSA P-256 keys, a server CA and a client CA, the server's DNS
+        // names and the client's CN; plus a "rogue" streaming_replica certificate signed by the wrong CA.
         const ext = (name: string, body: string) => fs.writeFileSync(path.join(dir, name), body);
         ext(
             "server.ext",
             `subjectAltName=${csr.dnsNames.map((d: string) => `DNS:${d}`).join(",")}\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`,
         );
         ext("client.ext", "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n");
-        openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"], dir);
-        openssl(
-            [
-                "req",
-                "-x509",
-                "-new",
-                "-key",
-                "ca.key",
-                "-subj",
-                "/O=geo-data/CN=pg PostgreSQL CA",
-                "-days",
-                "30",
-                "-out",
-                "ca.crt",
+        const authority = (ca: string, cn: string) => {
+            openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${ca}.key`], dir);
+            const caExt = [
                 "-addext",
                 "basicConstraints=critical,CA:TRUE",
                 "-addext",
                 "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
-            ],
-            dir,
-        );
-        for (const [name, cn] of [
-            ["server", csr.subject.commonName],
-            ["client", client.subject.commonName],
-        ]) {
+            ];
+            openssl(
+                [
+                    "req",
+                    "-x509",
+                    "-new",
+                    "-key",
+                    `${ca}.key`,
+                    "-subj",
+                    `/O=geo-data/CN=${cn}`,
+                    "-days",
+                    "30",
+                    "-out",
+                    `${ca}.crt`,
+                    ...caExt,
+                ],
+                dir,
+            );
+        };
+        const leaf = (name: string, cn: string, ca: string, extfile: string) => {
             openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`], dir);
             openssl(
                 ["req", "-new", "-key", `${name}.key`, "-subj", `/O=geo-data/CN=${cn}`, "-out", `${name}.csr`],
                 dir,
             );
-            openssl(
-                [
-                    "x509",
-                    "-req",
-                    "-in",
-                    `${name}.csr`,
-                    "-CA",
-                    "ca.crt",
-                    "-CAkey",
-                    "ca.key",
-                    "-CAcreateserial",
-                    "-days",
-                    "30",
-                    "-extfile",
-                    `${name}.ext`,
-                    "-out",
-                    `${name}.crt`,
-                ],
-                dir,
-            );
-        }
+            const sign = ["-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "30"];
+            openssl(["x509", "-req", "-in", `${name}.csr`, ...sign, "-extfile", extfile, "-out", `${name}.crt`], dir);
+        };
+        authority("server-ca", "pg PostgreSQL server CA");
+        authority("client-ca", "pg PostgreSQL client CA");
+        leaf("server", csr.subject.commonName, "server-ca", "server.ext");
+        leaf("client", client.subject.commonName, "client-ca", "client.ext");
+        leaf("rogue", client.subject.commonName, "server-ca", "client.ext");
         if (AS_POSTGRES) spawnSync("chown", ["-R", "postgres:postgres", dir]);
-        for (const f of ["ca.key", "server.key", "client.key"]) fs.chmodSync(path.join(dir, f), 0o600);
+        for (const f of ["server-ca.key", "client-ca.key", "server.key", "client.key", "rogue.key"])
+            fs.chmodSync(path.join(dir, f), 0o600);
 
         primaryPort = await freePort(false, 40000);
         standbyPort = await freePort(false, 40000);
@@ -176,7 +168,8 @@ describe("cross-region streaming on real PostgreSQL (rendered TLS profile and co
                 "ssl=on",
                 `ssl_cert_file='${dir}/server.crt'`,
                 `ssl_key_file='${dir}/server.key'`,
-                `ssl_ca_file='${dir}/ca.crt'`,
+                // clientCASecret: client certificates must come from the client CA.
+                `ssl_ca_file='${dir}/client-ca.crt'`,
                 "wal_level=replica",
                 "max_wal_senders=4",
                 "fsync=off",
@@ -195,7 +188,7 @@ describe("cross-region streaming on real PostgreSQL (rendered TLS profile and co
         for (const [k, f] of [
             ["sslcert", "client.crt"],
             ["sslkey", "client.key"],
-            ["sslrootcert", "ca.crt"],
+            ["sslrootcert", "server-ca.crt"],
         ])
             conninfo[k] = path.join(dir, f);
 
@@ -281,5 +274,17 @@ describe("cross-region streaming on real PostgreSQL (rendered TLS profile and co
         const r = await pg("psql", ["-X", "-d", dsn({ sslcert: undefined, sslkey: undefined }), "-c", "SELECT 1"]);
         assert.notEqual(r.code, 0);
         assert.match(r.stderr, /connection requires a valid client certificate/);
+    });
+
+    it("refuses a streaming_replica certificate that the client CA did not sign", async () => {
+        const r = await pg("psql", [
+            "-X",
+            "-d",
+            dsn({ sslcert: path.join(dir, "rogue.crt"), sslkey: path.join(dir, "rogue.key") }),
+            "-c",
+            "SELECT 1",
+        ]);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /SSL error: tlsv1 alert unknown ca/);
     });
 });

@@ -104,7 +104,8 @@ describe("PostgreSQL (CloudNativePG)", () => {
             "kubernetes:helm.sh/v4:Chart::geo-operators-cloudnative-pg",
             "kubernetes:yaml/v2:ConfigFile::geo-operators-barman-cloud-plugin",
             "kubernetes:barmancloud.cnpg.io/v1:ObjectStore::geo-postgres-main-objectstore",
-            "kubernetes:core/v1:Secret::geo-postgres-main-tls-ca",
+            "kubernetes:core/v1:Secret::geo-postgres-main-tls-server-ca",
+            "kubernetes:core/v1:Secret::geo-postgres-main-tls-client-ca",
             "kubernetes:core/v1:Secret::geo-postgres-main-tls-server",
             "kubernetes:core/v1:Secret::geo-postgres-main-tls-replication",
         ]);
@@ -396,8 +397,8 @@ describe("PostgreSQL (CloudNativePG)", () => {
         assert.equal(
             ofType(r, "kubernetes:core/v1:Secret").filter((x) => inputs(x).metadata.namespace === "geo-postgres")
                 .length,
-            5,
-            "the restored cluster reuses the source's credentials (2 Secrets) and has no TLS Secrets of its own (3 are the main cluster's)",
+            6,
+            "the restored cluster reuses the source's credentials (2 Secrets) and has no TLS Secrets of its own (4 are the main cluster's)",
         );
         const trust = JSON.parse(inputs(find(r, "aws:iam/role:Role", "geo-backup-role")).assumeRolePolicy);
         assert.deepEqual(

@@ -89,7 +89,24 @@ export function poolerEndpointLabel(cluster: string): string {
     return `${cluster}-pooler-rw`;
 }
 
-/** Names of the Secrets holding the user-provided TLS material of a cluster (shared CA across regions). */
-export function tlsSecretNames(cluster: string): { ca: string; server: string; replication: string } {
-    return { ca: `${cluster}-tls-ca`, server: `${cluster}-tls-server`, replication: `${cluster}-tls-replication` };
+/** The Secrets holding a cluster's user-provided TLS material (both CAs are shared by the regions). */
+export interface TlsSecretNames {
+    /** CA of the servers' certificates (`ca.crt`): what clients, the peer region included, verify against. */
+    readonly serverCa: string;
+    /** CA of client certificates (`ca.crt`, `ca.key`): verifies them and lets CloudNativePG sign the poolers'. */
+    readonly clientCa: string;
+    /** This region's server certificate (`tls.crt`, `tls.key`). */
+    readonly server: string;
+    /** The `streaming_replica` client certificate (`tls.crt`, `tls.key`). */
+    readonly replication: string;
+}
+
+/** Names of a cluster's TLS Secrets: `<cluster>-tls-server-ca`, `-tls-client-ca`, `-tls-server`, `-tls-replication`. */
+export function tlsSecretNames(cluster: string): TlsSecretNames {
+    return {
+        serverCa: `${cluster}-tls-server-ca`,
+        clientCa: `${cluster}-tls-client-ca`,
+        server: `${cluster}-tls-server`,
+        replication: `${cluster}-tls-replication`,
+    };
 }

@@ -2,11 +2,14 @@
  * PostgresCertificates: the TLS trust the two regions' CloudNativePG clusters share, generated once (by the
  * stack with `role: primary`) and handed to the other stack through the StackReference as secret outputs.
  *
- * One CA signs a server certificate per region (the cluster's in-cluster service names plus its
- * cross-region endpoint `pg-rw.<region>.<dnsZone>`, which the peer verifies with sslmode=verify-full) and one
- * `streaming_replica` client certificate that both regions present, so whichever region is the replica
- * can authenticate to whichever is primary. The CA's private key never leaves this stack's state.
- * CloudNativePG's certificates API takes them as user-provided Secrets (serverCASecret/serverTLSSecret,
+ * A server CA signs a server certificate per region (the cluster's in-cluster service names plus its
+ * cross-region endpoint `pg-rw.<region>.<dnsZone>`, which the peer verifies with sslmode=verify-full); its
+ * private key never leaves this stack's state. A client CA signs the `streaming_replica` certificate both
+ * regions present, so whichever region is the replica can authenticate to whichever is primary. Its key
+ * goes to both regions: CloudNativePG signs the PgBouncer poolers' client certificates
+ * (`cnpg_pooler_pgbouncer`) with the clientCASecret's `ca.key` (internal/controller/cluster_create.go,
+ * reconcilePoolerSecrets); that adds nothing a region already holding the streaming_replica key could not
+ * do. CloudNativePG's certificates API takes them as user-provided Secrets (serverCASecret/serverTLSSecret,
  * clientCASecret/replicationTLSSecret); certificates are renewed by `pulumi up` once inside
  * `earlyRenewalHours` of expiry.
  */
@@ -19,10 +22,13 @@ import { replicationEndpointLabel } from "./naming";
 /** The user CloudNativePG streams as; the client certificate's CN must be exactly this. */
 export const STREAMING_REPLICA_USER = "streaming_replica";
 
-/** TLS material one region's cluster needs (values secret). */
+/** TLS material one region's cluster needs (keys secret). */
 export interface ClusterTlsMaterial {
-    /** PEM of the shared CA (server CA and client CA). */
-    readonly caCert: pulumi.Input<string>;
+    /** PEM of the server CA (shared by the regions). */
+    readonly serverCaCert: pulumi.Input<string>;
+    /** PEM certificate and key of the client CA (shared by the regions). */
+    readonly clientCaCert: pulumi.Input<string>;
+    readonly clientCaKey: pulumi.Input<string>;
     /** PEM certificate and key of this region's server. */
     readonly serverCert: pulumi.Input<string>;
     readonly serverKey: pulumi.Input<string>;
@@ -98,10 +104,12 @@ export function serverDnsNames(clusterName: string, namespace: string, region: s
     return names;
 }
 
-/** The pair's CA, one server certificate per region and the shared replication client certificate. */
+/** The pair's two CAs, one server certificate per region and the shared replication client certificate. */
 export class PostgresCertificates extends pulumi.ComponentResource {
-    /** PEM of the CA certificate (public). */
-    public readonly caCert: pulumi.Output<string>;
+    /** PEM of the server CA certificate (public). */
+    public readonly serverCaCert: pulumi.Output<string>;
+    /** PEM certificate (public) and key (secret) of the client CA. */
+    public readonly clientCa: { readonly cert: pulumi.Output<string>; readonly key: pulumi.Output<string> };
     /** Per region: PEM certificate and key of its server (keys secret). */
     public readonly servers: Readonly<Record<string, { cert: pulumi.Output<string>; key: pulumi.Output<string> }>>;
     /** PEM certificate and key of the `streaming_replica` client (key secret). */
@@ -114,21 +122,25 @@ export class PostgresCertificates extends pulumi.ComponentResource {
         const key = (role: string) =>
             new tls.PrivateKey(`${name}-${role}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
         const subject = (commonName: string) => ({ commonName, organization: "geo-data" });
+        type Authority = { key: tls.PrivateKey; cert: tls.SelfSignedCert };
 
-        const caKey = key("ca");
-        const ca = new tls.SelfSignedCert(
-            `${name}-ca`,
-            {
-                privateKeyPem: caKey.privateKeyPem,
-                subject: subject(`${a.clusterName} PostgreSQL CA`),
-                isCaCertificate: true,
-                validityPeriodHours: a.caValidityHours,
-                earlyRenewalHours: a.earlyRenewalHours,
-                allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-            },
-            child,
-        );
-        const signed = (role: string, commonName: string, dnsNames: string[], uses: string[]) => {
+        const authority = (role: string, commonName: string): Authority => {
+            const k = key(role);
+            const cert = new tls.SelfSignedCert(
+                `${name}-${role}`,
+                {
+                    privateKeyPem: k.privateKeyPem,
+                    subject: subject(commonName),
+                    isCaCertificate: true,
+                    validityPeriodHours: a.caValidityHours,
+                    earlyRenewalHours: a.earlyRenewalHours,
+                    allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+                },
+                child,
+            );
+            return { key: k, cert };
+        };
+        const signed = (ca: Authority, role: string, commonName: string, dnsNames: string[], uses: string[]) => {
             const k = key(role);
             const csr = new tls.CertRequest(
                 `${name}-${role}-csr`,
@@ -139,8 +151,8 @@ export class PostgresCertificates extends pulumi.ComponentResource {
                 `${name}-${role}-cert`,
                 {
                     certRequestPem: csr.certRequestPem,
-                    caPrivateKeyPem: caKey.privateKeyPem,
-                    caCertPem: ca.certPem,
+                    caPrivateKeyPem: ca.key.privateKeyPem,
+                    caCertPem: ca.cert.certPem,
                     validityPeriodHours: a.validityHours,
                     earlyRenewalHours: a.earlyRenewalHours,
                     allowedUses: uses,
@@ -150,24 +162,28 @@ export class PostgresCertificates extends pulumi.ComponentResource {
             return { cert: cert.certPem, key: pulumi.secret(k.privateKeyPem) };
         };
 
+        const serverCa = authority("server-ca", `${a.clusterName} PostgreSQL server CA`);
+        const clientCa = authority("client-ca", `${a.clusterName} PostgreSQL client CA`);
         const servers: Record<string, { cert: pulumi.Output<string>; key: pulumi.Output<string> }> = {};
         for (const region of a.regions) {
             const names = serverDnsNames(a.clusterName, a.namespace, region, a.dnsZone);
-            servers[region] = signed(`server-${region}`, `${a.clusterName}-rw`, names, [
+            servers[region] = signed(serverCa, `server-${region}`, `${a.clusterName}-rw`, names, [
                 "digital_signature",
                 "key_encipherment",
                 "server_auth",
             ]);
         }
-        this.caCert = ca.certPem;
+        this.serverCaCert = serverCa.cert.certPem;
+        this.clientCa = { cert: clientCa.cert.certPem, key: pulumi.secret(clientCa.key.privateKeyPem) };
         this.servers = servers;
         this.replication = signed(
+            clientCa,
             "replication",
             STREAMING_REPLICA_USER,
             [],
             ["digital_signature", "key_encipherment", "client_auth"],
         );
-        this.registerOutputs({ caCert: this.caCert });
+        this.registerOutputs({ serverCaCert: this.serverCaCert, clientCaCert: this.clientCa.cert });
     }
 
     /** What one region's cluster needs. */
@@ -175,7 +191,9 @@ export class PostgresCertificates extends pulumi.ComponentResource {
         const server = this.servers[region];
         if (!server) throw new Error(`PostgresCertificates: no server certificate for ${region}`);
         return {
-            caCert: this.caCert,
+            serverCaCert: this.serverCaCert,
+            clientCaCert: this.clientCa.cert,
+            clientCaKey: this.clientCa.key,
             serverCert: server.cert,
             serverKey: server.key,
             replicationCert: this.replication.cert,

@@ -24,7 +24,7 @@ import {
 } from "../shared/validate";
 import { images } from "../shared/versions";
 import { monitoringResource, podMonitorSpec, prometheusRuleSpec } from "../monitoring/monitors";
-import { BACKUP_PREFIX, BARMAN_PLUGIN, CNPG_LABELS, tlsSecretNames } from "./naming";
+import { BACKUP_PREFIX, BARMAN_PLUGIN, CNPG_LABELS, TlsSecretNames, tlsSecretNames } from "./naming";
 import { ClusterTlsMaterial, STREAMING_REPLICA_USER } from "./postgres-certificates";
 import { clusterAlertRules, crossRegionAlertRules } from "./postgres-monitoring";
 
@@ -140,7 +140,7 @@ export interface PostgresClusterArgs {
     readonly serverName?: string;
     /** Membership of a distributed (cross-region) topology. Defaults to none (a standalone cluster). */
     readonly topology?: DistributedTopology;
-    /** User-provided TLS material (CA shared across regions). Defaults to none (operator-generated certificates). */
+    /** User-provided TLS material (CAs shared across regions). Defaults to none (operator-generated certificates). */
     readonly tls?: ClusterTlsMaterial;
     /**
      * The DNS name of this cluster's cross-region endpoint: an internal NLB Service on the primary that
@@ -332,7 +332,7 @@ export function clusterSpec(
         readonlySecret: string;
         roleArn: pulumi.Input<string>;
         /** Names of the user-provided TLS Secrets, when the cluster has them. */
-        tlsSecrets?: { ca: string; server: string; replication: string };
+        tlsSecrets?: TlsSecretNames;
     },
 ): Record<string, unknown> {
     const plugin = {
@@ -407,9 +407,9 @@ export function clusterSpec(
         ...(tls
             ? {
                   certificates: {
-                      serverCASecret: tls.ca,
+                      serverCASecret: tls.serverCa,
                       serverTLSSecret: tls.server,
-                      clientCASecret: tls.ca,
+                      clientCASecret: tls.clientCa,
                       replicationTLSSecret: tls.replication,
                   },
               }
@@ -430,7 +430,7 @@ export function clusterSpec(
 
 /**
  * One `externalClusters` entry of the distributed topology: the member's streaming endpoint (client
- * certificate of streaming_replica, verify-full against the shared CA; application_name is this cluster's
+ * certificate of streaming_replica, verify-full against the shared server CA; application_name is this cluster's
  * own member name, so the primary's pg_stat_replication names the cross-region link and its alerts can find
  * it) and the member's archive in this region's object store (its replicated copy, under its serverName).
  */
@@ -438,7 +438,7 @@ export function topologyMember(
     m: TopologyMember,
     self: string,
     objectStore: string,
-    tls: { ca: string; replication: string } | undefined,
+    tls: Pick<TlsSecretNames, "serverCa" | "replication"> | undefined,
 ): Record<string, unknown> {
     return {
         name: m.name,
@@ -454,7 +454,7 @@ export function topologyMember(
             ? {
                   sslKey: { name: tls.replication, key: "tls.key" },
                   sslCert: { name: tls.replication, key: "tls.crt" },
-                  sslRootCert: { name: tls.ca, key: "ca.crt" },
+                  sslRootCert: { name: tls.serverCa, key: "ca.crt" },
               }
             : {}),
         plugin: { name: BARMAN_PLUGIN, parameters: { barmanObjectName: objectStore, serverName: m.name } },
@@ -559,7 +559,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
             args.credentials?.readonly ??
             credentials("readonly", readonlyRole(a.owner), `${cn}-readonly-credentials`, args.passwords?.readonly);
 
-        // User-provided TLS: the CA (server and client CA at once) and this region's server and replication
+        // User-provided TLS: the shared server and client CAs and this region's server and replication
         // certificates, so the other region's cluster can stream from this one and vice versa.
         const tlsSecrets = args.tls ? tlsSecretNames(cn) : undefined;
         const tlsResources: pulumi.Resource[] = [];
@@ -582,7 +582,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
                         { parent: this, additionalSecretOutputs: ["stringData", "data"] },
                     ),
                 );
-            secret("ca", tlsSecrets.ca, "Opaque", { "ca.crt": t.caCert });
+            secret("server-ca", tlsSecrets.serverCa, "Opaque", { "ca.crt": t.serverCaCert });
+            secret("client-ca", tlsSecrets.clientCa, "Opaque", { "ca.crt": t.clientCaCert, "ca.key": t.clientCaKey });
             secret("server", tlsSecrets.server, "kubernetes.io/tls", {
                 "tls.crt": t.serverCert,
                 "tls.key": t.serverKey,
