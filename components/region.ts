@@ -6,8 +6,9 @@ import { DataNamespaces } from "./platform/data-namespaces";
 import { OperatorDependencies, Operators } from "./platform/operators";
 import { BackupBucket, defaultBackupBucketName } from "./backup/backup-bucket";
 import { BackupReplication, ReplicationBucket, arnAccount } from "./backup/backup-replication";
-import { CLUSTER_NAME, Postgres, postgresServiceAccounts } from "./postgres/postgres";
+import { CLUSTER_NAME, Postgres, postgresServerNames, postgresServiceAccounts } from "./postgres/postgres";
 import { ClusterTlsMaterial, PostgresCertificates } from "./postgres/postgres-certificates";
+import { distributedName } from "./postgres/naming";
 import { backupRoleName, regionCode, replicationRoleName } from "./shared/naming";
 import { RedisCluster } from "./redis/redis-cluster";
 import { RedisReplicated } from "./redis/redis-replicated";
@@ -89,6 +90,7 @@ export class DataRegion extends pulumi.ComponentResource {
                 region: c.region,
                 oidcProviderArn: c.backup.oidcProviderArn,
                 serviceAccounts: postgresServiceAccounts(c.namespaces.postgres, c.postgres),
+                writableFolders: postgresServerNames(c.region, c.postgres),
                 roleName: backupRoleName(c.namespacePrefix, c.region),
                 kmsKeyArn: c.backup.kmsKeyArn,
                 expirationDays: c.backup.retentionDays,
@@ -251,6 +253,8 @@ function replicateBackups(
                 source,
                 destination,
                 prefix: own.prefix,
+                // Only the source region's own archive: never the copy of the other region's it holds.
+                folder: distributedName(CLUSTER_NAME, source.region),
                 roleName: replicationRoleName(c.namespacePrefix, source.region, destination.region),
                 replicationTimeControl: c.backup.replicationTimeControl,
                 alarmTopicArn,

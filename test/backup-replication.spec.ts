@@ -31,12 +31,13 @@ const E2W = "geo-replication-use1-to-usw2";
 const W2E = "geo-replication-usw2-to-use1";
 
 /** The rule the program renders for a direction with RTC on (the default). */
-function expectedRule(id: string, destinationArn: string, replicaKey: string) {
+function expectedRule(id: string, folder: string, destinationArn: string, replicaKey: string) {
     return {
         id,
         priority: 1,
         status: "Enabled",
-        filter: { prefix: "postgres/" },
+        // Only the source region's own archive: the copy of the other region's is never sent back.
+        filter: { prefix: `postgres/${folder}/` },
         deleteMarkerReplication: { status: "Disabled" },
         sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
         destination: {
@@ -64,7 +65,7 @@ describe("backup replication (S3, both directions, owned by us-west)", () => {
             bucket: EAST_BUCKET,
             region: "us-east-1",
             role: `arn:aws:iam::${ACCOUNT}:geo-pg-replication-use1-usw2`,
-            rules: [expectedRule("postgres-to-usw2", WEST_ARN, WEST_KEY)],
+            rules: [expectedRule("postgres-to-usw2", "pg-use1", WEST_ARN, WEST_KEY)],
         });
         assert.equal(cfg.parent, `geo:backup:BackupReplication::${E2W}`);
         assert.deepEqual(cfg.options.dependsOn, [
@@ -80,7 +81,7 @@ describe("backup replication (S3, both directions, owned by us-west)", () => {
             bucket: WEST_BUCKET,
             region: "us-west-2",
             role: `arn:aws:iam::${ACCOUNT}:geo-pg-replication-usw2-use1`,
-            rules: [expectedRule("postgres-to-use1", EAST_ARN, EAST_KEY)],
+            rules: [expectedRule("postgres-to-use1", "pg-usw2", EAST_ARN, EAST_KEY)],
         });
         assert.deepEqual(cfg.options.dependsOn, [
             `aws:iam/rolePolicy:RolePolicy::${W2E}-role-policy`,
@@ -141,13 +142,13 @@ describe("backup replication (S3, both directions, owned by us-west)", () => {
                 Sid: "SourceObjectVersions",
                 Effect: "Allow",
                 Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
-                Resource: `${EAST_ARN}/postgres/*`,
+                Resource: `${EAST_ARN}/postgres/pg-use1/*`,
             },
             {
                 Sid: "ReplicateToDestination",
                 Effect: "Allow",
                 Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
-                Resource: `${WEST_ARN}/postgres/*`,
+                Resource: `${WEST_ARN}/postgres/pg-use1/*`,
             },
             {
                 Sid: "DecryptWithSourceKey",
@@ -156,7 +157,7 @@ describe("backup replication (S3, both directions, owned by us-west)", () => {
                 Resource: EAST_KEY,
                 Condition: {
                     StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" },
-                    StringLike: { "kms:EncryptionContext:aws:s3:arn": [EAST_ARN, `${EAST_ARN}/postgres/*`] },
+                    StringLike: { "kms:EncryptionContext:aws:s3:arn": [EAST_ARN, `${EAST_ARN}/postgres/pg-use1/*`] },
                 },
             },
             {
@@ -170,7 +171,7 @@ describe("backup replication (S3, both directions, owned by us-west)", () => {
         const back = JSON.parse(inputs(find(west, "aws:iam/rolePolicy:RolePolicy", `${W2E}-role-policy`)).policy);
         assert.deepEqual(
             back.Statement.map((s: any) => s.Resource),
-            [WEST_ARN, `${WEST_ARN}/postgres/*`, `${EAST_ARN}/postgres/*`, WEST_KEY, EAST_KEY],
+            [WEST_ARN, `${WEST_ARN}/postgres/pg-usw2/*`, `${EAST_ARN}/postgres/pg-usw2/*`, WEST_KEY, EAST_KEY],
         );
     });
 

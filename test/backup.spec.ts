@@ -149,15 +149,32 @@ describe("backup bucket (AWS)", () => {
         const access: any = JSON.parse(
             inputs(find(east, "aws:iam/rolePolicy:RolePolicy", "geo-backup-role-policy")).policy,
         );
-        assert.deepEqual(access.Statement[2], {
-            Sid: "ObjectsUnderOwnPrefix",
-            Effect: "Allow",
-            Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-            Resource: `${BUCKET_ARN}/postgres/*`,
-        });
+        // Read the whole prefix (the other region's replicated archive included), write only its own folder.
+        assert.deepEqual(access.Statement.slice(2, 4), [
+            { Sid: "ReadUnderPrefix", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${BUCKET_ARN}/postgres/*` },
+            {
+                Sid: "WriteOwnFolders",
+                Effect: "Allow",
+                Action: ["s3:PutObject", "s3:DeleteObject"],
+                Resource: [`${BUCKET_ARN}/postgres/pg-use1/*`],
+            },
+        ]);
         assert.ok(!JSON.stringify(access).includes('"s3:*"'), "no wildcard S3 actions");
         assert.ok(!JSON.stringify(access).includes(`"${BUCKET_ARN}/*"`), "no access outside the prefix");
-        assert.deepEqual(access, backupAccessPolicy(BUCKET_ARN, "postgres", KMS, "us-east-1"));
+        assert.deepEqual(access, backupAccessPolicy(BUCKET_ARN, "postgres", KMS, "us-east-1", ["pg-use1"]));
+        const restoring = JSON.parse(
+            inputs(
+                find(
+                    await render("us-east", { postgresRecoveryTargetTime: "2026-11-24T07:00:00+01:00" }),
+                    "aws:iam/rolePolicy:RolePolicy",
+                    "geo-backup-role-policy",
+                ),
+            ).policy,
+        );
+        assert.deepEqual(restoring.Statement[3].Resource, [
+            `${BUCKET_ARN}/postgres/pg-use1/*`,
+            `${BUCKET_ARN}/postgres/pg-pitr-20261124t060000/*`,
+        ]);
     });
 
     it("uses a configured KMS key and bucket name instead of creating them", async () => {

@@ -144,7 +144,16 @@ describe("cross-region PostgreSQL (distributed topology)", () => {
         const csr = (region: string) =>
             inputs(find(east, "tls:index/certRequest:CertRequest", `geo-postgres-certificates-server-${region}-csr`));
         assert.deepEqual(csr("us-west-2").dnsNames, serverDnsNames("pg", "geo-postgres", "us-west-2", "data.internal"));
-        assert.ok(csr("us-west-2").dnsNames.includes("pg-rw.us-west-2.data.internal"));
+        // The replication endpoint, and the names clients reach PgBouncer by (it serves the cluster's certificate).
+        for (const name of [
+            "pg-rw.us-west-2.data.internal",
+            "pg-pooler-rw.us-west-2.data.internal",
+            "pg-pooler-rw.data.internal",
+            "pg-pooler-rw.geo-postgres.svc",
+            "pg-pooler-ro.geo-postgres.svc.cluster.local",
+        ])
+            assert.ok(csr("us-west-2").dnsNames.includes(name), name);
+        assert.ok(!csr("us-west-2").dnsNames.includes("pg-rw.us-east-1.data.internal"));
         assert.equal(
             inputs(find(east, "tls:index/certRequest:CertRequest", "geo-postgres-certificates-replication-csr")).subject
                 .commonName,
@@ -177,21 +186,22 @@ describe("cross-region PostgreSQL (distributed topology)", () => {
         );
     });
 
-    it("the read-write pooler carries the writer name pg-pooler-rw.<zone> only in the primary region", async () => {
+    it("publishes each rw pooler under its regional name and reports where the writer CNAME must point", async () => {
         const hostnames = (r: RenderResult) =>
             inputs(find(r, POOLER, "geo-postgres-pooler-rw-pooler")).spec.serviceTemplate.metadata.annotations[
                 "external-dns.alpha.kubernetes.io/hostname"
             ];
-        assert.equal(
-            hostnames(await render("us-east")),
-            "pg-pooler-rw.us-east-1.data.internal,pg-pooler-rw.data.internal",
-        );
-        assert.equal(hostnames(await render("us-west")), "pg-pooler-rw.us-west-2.data.internal");
+        const pooler = (r: RenderResult) => (r.outputs.postgres as any).topology.pooler;
+        // external-dns only ever owns regional names, the same before and after a switchover.
+        assert.equal(hostnames(await render("us-east")), "pg-pooler-rw.us-east-1.data.internal");
         assert.equal(hostnames(await switched("us-east")), "pg-pooler-rw.us-east-1.data.internal");
-        assert.equal(
-            hostnames(await switched("us-west")),
-            "pg-pooler-rw.us-west-2.data.internal,pg-pooler-rw.data.internal",
-        );
+        assert.equal(hostnames(await render("us-west")), "pg-pooler-rw.us-west-2.data.internal");
+        assert.deepEqual(pooler(await render("us-west")), {
+            regional: "pg-pooler-rw.us-west-2.data.internal",
+            writer: "pg-pooler-rw.data.internal",
+            writerTarget: "pg-pooler-rw.us-east-1.data.internal",
+        });
+        assert.equal(pooler(await switched("us-east")).writerTarget, "pg-pooler-rw.us-west-2.data.internal");
         assert.equal(
             inputs(find(await render("us-east"), POOLER, "geo-postgres-pooler-ro-pooler")).spec.serviceTemplate,
             undefined,

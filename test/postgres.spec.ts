@@ -305,7 +305,11 @@ describe("PostgreSQL (CloudNativePG)", () => {
                 self: "pg-use1",
                 primary: "pg-use1",
                 replicationHost: "pg-rw.us-east-1.data.internal",
-                poolerHosts: ["pg-pooler-rw.us-east-1.data.internal", "pg-pooler-rw.data.internal"],
+                pooler: {
+                    regional: "pg-pooler-rw.us-east-1.data.internal",
+                    writer: "pg-pooler-rw.data.internal",
+                    writerTarget: "pg-pooler-rw.us-east-1.data.internal",
+                },
             },
         });
     });

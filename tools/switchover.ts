@@ -21,6 +21,7 @@ import { BACKUP_PREFIX, distributedName, poolerEndpointLabel } from "../componen
 import { CLUSTER_NAME } from "../components/postgres/postgres";
 import { SENTINEL_PORT } from "../components/redis/workload";
 import { regionalHostname } from "../components/shared/naming";
+import { replicationRuleId } from "../components/backup/backup-replication";
 import { checkConfigsAgree } from "../components/shared/pair";
 import { encodePromotionToken } from "../components/shared/validate";
 import { ROOT, StackOutputs } from "./harness";
@@ -43,6 +44,9 @@ export const REHEARSAL_PROMOTION_TOKEN = encodePromotionToken({
     timeOfLatestCheckpoint: "Thu 01 Jan 1970 00:00:00 UTC",
     operatorVersion: "rehearsal",
 });
+
+/** TTL of the writer CNAME: how long clients may keep resolving the old primary region after a switch. */
+export const WRITER_TTL_SECONDS = 30;
 
 /** The Sentinel-mode Redis instance that follows primaryRegion (components/region.ts: instance "sessions"). */
 const REDIS_SESSIONS = "redis-sessions";
@@ -239,11 +243,32 @@ export function switchoverSteps(
             `${demoted.stack}: "t" (in recovery) and a replay LSN that advances as ${promoted.stack} writes.`,
         ],
     });
+    // The writer name is a CNAME to the primary region's regional pooler name, changed here rather than by
+    // either region's external-dns: external-dns's ownership records would stop the survivor from taking
+    // over a name the lost region published.
+    const change = JSON.stringify({
+        Comment: `geo-data: writer follows ${tgt.region}`,
+        Changes: [
+            {
+                Action: "UPSERT",
+                ResourceRecordSet: {
+                    Name: `${writer}.`,
+                    Type: "CNAME",
+                    TTL: WRITER_TTL_SECONDS,
+                    ResourceRecords: [{ Value: regionalWriter }],
+                },
+            },
+        ],
+    });
     const verifyDns: Step = {
-        title: `Verify DNS: the writer name ${writer} follows ${tgt.region}`,
-        commands: [`dig +short ${writer}`, `dig +short ${regionalWriter}`],
+        title: `Point the writer name ${writer} at ${regionalWriter}`,
+        commands: [
+            `ZONE_ID=$(aws route53 list-hosted-zones-by-name --dns-name ${zone}. --query "HostedZones[?Name=='${zone}.'].Id | [0]" --output text); echo "$ZONE_ID"`,
+            `aws route53 change-resource-record-sets --hosted-zone-id "$ZONE_ID" --change-batch '${change}'`,
+            `dig +short ${writer}`,
+        ],
         notes: [
-            `Run from a host that resolves the private zone ${zone}: both print the same addresses once external-dns has moved the record and its TTL has passed.`,
+            `Applications connect to ${writer}; the CNAME moves them to ${tgt.region}'s read-write pooler within its ${WRITER_TTL_SECONDS} s TTL. dig (from a host that resolves the private zone ${zone}) prints ${regionalWriter} first.`,
         ],
     };
     const verifyRedis = (demoted?: typeof C): Step => ({
@@ -457,6 +482,9 @@ export function switchoverSteps(
                 ...(cur.backup.bucketName && tgt.backup.bucketName
                     ? []
                     : [`ACCOUNT=$(aws sts get-caller-identity --query Account --output text)`]),
+                // Replication of the old archive that was still pending when the region went away resumes
+                // when it returns: let it drain first, or it refills the folder just moved aside.
+                `aws cloudwatch get-metric-statistics --region ${cur.region} --namespace AWS/S3 --metric-name OperationsPendingReplication --dimensions Name=SourceBucket,Value=${bucketOf(cur)} Name=DestinationBucket,Value=${bucketOf(tgt)} Name=RuleId,Value=${replicationRuleId(BACKUP_PREFIX, tgt.region)} --statistics Maximum --period 300 --start-time "$(date -u -d '-15 min' +%FT%TZ)" --end-time "$(date -u +%FT%TZ)" --query 'Datapoints[].Maximum' --output text`,
                 `ASIDE=diverged/$(date -u +%Y%m%dT%H%M%SZ)-${lostServer}`,
                 moveAside(bucketOf(cur), cur.region),
                 moveAside(bucketOf(tgt), tgt.region),
@@ -464,6 +492,7 @@ export function switchoverSteps(
                 C.status,
             ],
             notes: [
+                `Run the aws s3 mv commands only once the CloudWatch query prints nothing but 0: replication of ${current}'s old archive that was pending when the region was lost resumes when it returns, and would refill ${target}'s ${BACKUP_PREFIX}/${lostServer}/ after the move.`,
                 `The Cluster is protected in Pulumi, not in Kubernetes: kubectl deletes it, --refresh drops it from the state and the update re-creates it as a replica of ${distributedName(CLUSTER_NAME, tgt.region)}, bootstrapped with pg_basebackup from ${target}.`,
                 `The old ${lostServer} archive moves out of ${BACKUP_PREFIX}/ in both buckets (there it is neither replicated nor read; the bucket lifecycle expires it): the new cluster's empty-archive check passes (plugin-barman-cloud#842), and ${target}'s copy, which it reads when it is a replica again, does not mix the diverged timeline with the rebuilt one. If archiving still fails with "Expected empty archive": ${C.kubectlPg} annotate cluster ${CLUSTER_NAME} cnpg.io/skipEmptyWalArchiveCheck=enabled --overwrite`,
                 `The same update turns ${current}'s Redis sessions pods into replicas of ${redisEndpoint} (a full resync discards their old data).`,
@@ -507,6 +536,18 @@ export function switchoverSteps(
 }
 
 /** Prints a procedure as numbered steps with indented commands. */
+/** The steps as the README's Markdown runbook: a numbered list, each step's commands in an sh block, then its notes. */
+export function procedureMarkdown(p: Procedure): string {
+    const lines: string[] = [];
+    p.steps.forEach((s, i) => {
+        const head = `${i + 1}. `;
+        const pad = " ".repeat(head.length);
+        lines.push(`${head}${s.title}:`, `${pad}\`\`\`sh`, ...s.commands.map((c) => `${pad}${c}`), `${pad}\`\`\``);
+        for (const n of s.notes ?? []) lines.push(`${pad}${n}`);
+    });
+    return lines.join("\n") + "\n";
+}
+
 export function formatProcedure(p: Procedure): string[] {
     const lines = [p.title, ...p.preamble, ""];
     p.steps.forEach((s, i) => {

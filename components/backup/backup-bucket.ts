@@ -25,6 +25,12 @@ export interface BackupBucketArgs {
     readonly roleName: string;
     /** The only prefix the role may read and write. Defaults to "postgres". */
     readonly prefix?: string;
+    /**
+     * Folders under `prefix` the role may write and delete in — the serverNames of this region's clusters;
+     * the rest of `prefix` (the other region's replicated archive) is read-only to it. Defaults to all of
+     * `prefix`.
+     */
+    readonly writableFolders?: readonly string[];
     /** An existing KMS key for SSE-KMS. Defaults to a new key for this bucket (rotation on). */
     readonly kmsKeyArn?: string;
     /** Days after which current and noncurrent objects move to ARCHIVE_STORAGE_CLASS. Defaults to 30. */
@@ -38,7 +44,10 @@ export interface BackupBucketArgs {
 }
 
 /** BackupBucketArgs with every default applied. */
-export type ResolvedBackupBucketArgs = Required<Omit<BackupBucketArgs, "kmsKeyArn">> & { readonly kmsKeyArn?: string };
+export type ResolvedBackupBucketArgs = Required<Omit<BackupBucketArgs, "kmsKeyArn" | "writableFolders">> & {
+    readonly kmsKeyArn?: string;
+    readonly writableFolders?: readonly string[];
+};
 
 /** Applies the documented defaults and validates; throws naming the property, the value and what is allowed. */
 export function validateBackupBucketArgs(args: BackupBucketArgs): ResolvedBackupBucketArgs {
@@ -55,6 +64,9 @@ export function validateBackupBucketArgs(args: BackupBucketArgs): ResolvedBackup
     };
     if (!/^[a-z0-9][a-z0-9-]*$/.test(a.prefix))
         fail("prefix", a.prefix, "expected lower-case letters, digits and '-' (no slashes)");
+    for (const f of a.writableFolders ?? [])
+        if (!/^[a-z0-9][a-z0-9-]*$/.test(f))
+            fail("writableFolders", f, "expected lower-case letters, digits and '-' (no slashes)");
     const archive = intBetween(1, 3650)(a.archiveAfterDays);
     if (archive) fail("archiveAfterDays", a.archiveAfterDays, archive);
     const expiry = intBetween(a.archiveAfterDays + 1, 3650)(a.expirationDays);
@@ -111,8 +123,8 @@ export function irsaTrustPolicy(oidcProviderArn: string, serviceAccounts: readon
 }
 
 /**
- * The role's permissions: list, read, write and delete (retention) objects under `<prefix>/` only, and use
- * the key only through S3 in this region. HeadBucket (which barman-cloud calls) carries no s3:prefix, hence
+ * The role's permissions: list and read objects under `<prefix>/`, write and delete (retention) only in
+ * `writableFolders` (all of `<prefix>/` when not given), and use the key only through S3 in this region. HeadBucket (which barman-cloud calls) carries no s3:prefix, hence
  * `StringLikeIfExists`; any listing that names a prefix is confined to this one.
  */
 export function backupAccessPolicy(
@@ -120,7 +132,11 @@ export function backupAccessPolicy(
     prefix: string,
     kmsKeyArn: string,
     region: string,
+    writableFolders?: readonly string[],
 ): Record<string, unknown> {
+    const writable = writableFolders
+        ? writableFolders.map((f) => `${bucketArn}/${prefix}/${f}/*`)
+        : [`${bucketArn}/${prefix}/*`];
     return {
         Version: "2012-10-17",
         Statement: [
@@ -133,10 +149,16 @@ export function backupAccessPolicy(
             },
             { Sid: "BucketLocation", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: bucketArn },
             {
-                Sid: "ObjectsUnderOwnPrefix",
+                Sid: "ReadUnderPrefix",
                 Effect: "Allow",
-                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                Action: ["s3:GetObject"],
                 Resource: `${bucketArn}/${prefix}/*`,
+            },
+            {
+                Sid: "WriteOwnFolders",
+                Effect: "Allow",
+                Action: ["s3:PutObject", "s3:DeleteObject"],
+                Resource: writable,
             },
             {
                 Sid: "BucketKeyViaS3",
@@ -319,7 +341,7 @@ export class BackupBucket extends pulumi.ComponentResource {
                 policy: pulumi
                     .all([this.bucket.arn, kmsKeyArn])
                     .apply(([bucketArn, keyArn]) =>
-                        JSON.stringify(backupAccessPolicy(bucketArn, a.prefix, keyArn, a.region)),
+                        JSON.stringify(backupAccessPolicy(bucketArn, a.prefix, keyArn, a.region, a.writableFolders)),
                     ),
             },
             child,

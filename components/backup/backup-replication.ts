@@ -52,8 +52,14 @@ export interface BackupReplicationArgs {
     readonly source: ReplicationBucket;
     /** The bucket replicas are written to (in the other region). */
     readonly destination: ReplicationBucket;
-    /** Key prefix (without slash) that is replicated; the role may read and write nothing else. Defaults to "postgres". */
+    /** Key prefix (without slash) of the backups. Defaults to "postgres". */
     readonly prefix?: string;
+    /**
+     * The source cluster's folder under `prefix` (its serverName, e.g. `pg-use1`): only `<prefix>/<folder>/`
+     * replicates, and the role may read and write nothing else — so a replica copied into the other bucket is
+     * never copied back over the original. Defaults to all of `<prefix>/`.
+     */
+    readonly folder?: string;
     /** Name of the IAM role S3 assumes; IAM is global, so include both region codes (`geo-pg-replication-use1-usw2`). */
     readonly roleName: string;
     /** S3 Replication Time Control: 99.99% of objects replicated within 15 minutes, billed per GB. Defaults to true. */
@@ -73,8 +79,9 @@ export interface BackupReplicationArgs {
 }
 
 /** BackupReplicationArgs with every default applied. */
-export type ResolvedBackupReplicationArgs = Required<Omit<BackupReplicationArgs, "sourceAccountId">> & {
+export type ResolvedBackupReplicationArgs = Required<Omit<BackupReplicationArgs, "sourceAccountId" | "folder">> & {
     readonly sourceAccountId?: pulumi.Input<string | undefined>;
+    readonly folder?: string;
 };
 
 /** Applies the documented defaults and validates; throws naming the property, the value and what is allowed. */
@@ -104,6 +111,8 @@ export function validateBackupReplicationArgs(args: BackupReplicationArgs): Reso
         );
     if (!/^[a-z0-9][a-z0-9-]*$/.test(a.prefix))
         fail("prefix", a.prefix, "expected lower-case letters, digits and '-' (no slashes)");
+    if (a.folder !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(a.folder))
+        fail("folder", a.folder, "expected lower-case letters, digits and '-' (no slashes)");
     if (!/^[A-Za-z0-9+=,.@_-]{1,64}$/.test(a.roleName))
         fail("roleName", a.roleName, "expected an IAM role name of at most 64 characters (A-Z, a-z, 0-9, +=,.@_-)");
     if (!/^[A-Za-z0-9._-]{1,200}$/.test(a.alarmNamePrefix))
@@ -319,12 +328,13 @@ export class BackupReplication extends pulumi.ComponentResource {
         const tags = { "app.kubernetes.io/part-of": "geo-data", "geo-data/purpose": "database-backups", ...a.tags };
         const child: pulumi.CustomResourceOptions = { parent: this };
         const ruleId = replicationRuleId(a.prefix, dst.region);
+        const path = a.folder ? `${a.prefix}/${a.folder}` : a.prefix;
 
         const role = new aws.iam.Role(
             `${name}-role`,
             {
                 name: a.roleName,
-                description: pulumi.interpolate`S3 replication of ${a.prefix}/ from ${src.bucketName} (${src.region}) to ${dst.bucketName} (${dst.region})`,
+                description: pulumi.interpolate`S3 replication of ${path}/ from ${src.bucketName} (${src.region}) to ${dst.bucketName} (${dst.region})`,
                 assumeRolePolicy: pulumi
                     .output(a.sourceAccountId)
                     .apply((account) => JSON.stringify(replicationTrustPolicy(account))),
@@ -349,7 +359,7 @@ export class BackupReplication extends pulumi.ComponentResource {
                                 destinationKmsKeyArn,
                                 sourceRegion: src.region,
                                 destinationRegion: dst.region,
-                                prefix: a.prefix,
+                                prefix: path,
                             }),
                         ),
                     ),
@@ -364,7 +374,7 @@ export class BackupReplication extends pulumi.ComponentResource {
                 bucket: src.bucketName,
                 region: src.region,
                 role: role.arn,
-                rules: [replicationRule(ruleId, a.prefix, dst.bucketArn, dst.kmsKeyArn, a.replicationTimeControl)],
+                rules: [replicationRule(ruleId, path, dst.bucketArn, dst.kmsKeyArn, a.replicationTimeControl)],
             },
             { ...child, dependsOn: [rolePolicy, ...a.dependsOn] },
         );
@@ -378,7 +388,7 @@ export class BackupReplication extends pulumi.ComponentResource {
                 {
                     name: alarmName,
                     region: src.region,
-                    alarmDescription: pulumi.interpolate`S3 replication ${ruleId} of ${a.prefix}/ from ${src.bucketName} (${src.region}) to ${dst.bucketName} (${dst.region}): ${spec.meaning}. See README "Backup replication".`,
+                    alarmDescription: pulumi.interpolate`S3 replication ${ruleId} of ${path}/ from ${src.bucketName} (${src.region}) to ${dst.bucketName} (${dst.region}): ${spec.meaning}. See README "Backup replication".`,
                     namespace: "AWS/S3",
                     metricName: spec.metricName,
                     dimensions: { SourceBucket: src.bucketName, DestinationBucket: dst.bucketName, RuleId: ruleId },

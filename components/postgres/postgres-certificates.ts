@@ -17,7 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { regionalHostname } from "../shared/naming";
 import { ConfigError, dnsLabel, dnsName, intBetween } from "../shared/validate";
-import { replicationEndpointLabel } from "./naming";
+import { poolerEndpointLabel, replicationEndpointLabel } from "./naming";
 
 /** The user CloudNativePG streams as; the client certificate's CN must be exactly this. */
 export const STREAMING_REPLICA_USER = "streaming_replica";
@@ -92,15 +92,25 @@ export function validatePostgresCertificatesArgs(args: PostgresCertificatesArgs)
 }
 
 /**
- * The DNS names a region's server certificate carries: the cluster's three services in every in-cluster
- * form, and the region's cross-region endpoint.
+ * The DNS names a region's server certificate carries: the cluster's three services and the two poolers'
+ * (PgBouncer serves clients with the cluster's serverTLSSecret unless told otherwise) in every in-cluster
+ * form, the region's cross-region endpoint, the rw pooler's regional name and the writer name.
  */
 export function serverDnsNames(clusterName: string, namespace: string, region: string, dnsZone: string): string[] {
     const names: string[] = [];
-    for (const svc of ["rw", "ro", "r"].map((s) => `${clusterName}-${s}`)) {
+    const services = [
+        ...["rw", "ro", "r"].map((s) => `${clusterName}-${s}`),
+        poolerEndpointLabel(clusterName),
+        `${clusterName}-pooler-ro`,
+    ];
+    for (const svc of services) {
         names.push(svc, `${svc}.${namespace}`, `${svc}.${namespace}.svc`, `${svc}.${namespace}.svc.cluster.local`);
     }
-    names.push(regionalHostname(replicationEndpointLabel(clusterName), region, dnsZone));
+    names.push(
+        regionalHostname(replicationEndpointLabel(clusterName), region, dnsZone),
+        regionalHostname(poolerEndpointLabel(clusterName), region, dnsZone),
+        `${poolerEndpointLabel(clusterName)}.${dnsZone}`,
+    );
     return names;
 }
 

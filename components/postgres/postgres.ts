@@ -31,6 +31,15 @@ export function postgresClusterNames(c: Pick<PostgresConfig, "recoveryTargetTime
         : { main: CLUSTER_NAME };
 }
 
+/**
+ * The object-store folders (serverNames) this region's clusters archive into: the main cluster's member
+ * name (`pg-use1`) and, during a restore, the restored cluster's name — the only folders the region writes.
+ */
+export function postgresServerNames(region: string, c: Pick<PostgresConfig, "recoveryTargetTime">): string[] {
+    const names = postgresClusterNames(c);
+    return [distributedName(CLUSTER_NAME, region), ...(names.recovery ? [names.recovery] : [])];
+}
+
 /** The service accounts (IRSA subjects) of those clusters. */
 export function postgresServiceAccounts(namespace: string, c: Pick<PostgresConfig, "recoveryTargetTime">): string[] {
     const names = postgresClusterNames(c);
@@ -74,13 +83,22 @@ export function pairTopology(
 }
 
 /**
- * DNS names of the read-write pooler: always `pg-pooler-rw.<region>.<zone>`; in the primary region also
- * `pg-pooler-rw.<zone>`, the writer name applications use — it moves with primaryRegion.
+ * DNS names of the read-write pooler: the regional `pg-pooler-rw.<region>.<zone>` its own external-dns
+ * publishes, and the writer name `pg-pooler-rw.<zone>` applications use — a CNAME to the primary region's
+ * regional name that the switchover procedure moves (not external-dns: its ownership records would keep the
+ * survivor from taking over a name the lost region published).
  */
-export function poolerHostnames(p: Pick<PostgresPair, "region" | "primaryRegion" | "dnsZone">): string[] {
+export function poolerHostnames(p: Pick<PostgresPair, "region" | "primaryRegion" | "dnsZone">): {
+    regional: string;
+    writer: string;
+    writerTarget: string;
+} {
     const label = poolerEndpointLabel(CLUSTER_NAME);
-    const regional = regionalHostname(label, p.region, p.dnsZone);
-    return p.region === p.primaryRegion ? [regional, `${label}.${p.dnsZone}`] : [regional];
+    return {
+        regional: regionalHostname(label, p.region, p.dnsZone),
+        writer: `${label}.${p.dnsZone}`,
+        writerTarget: regionalHostname(label, p.primaryRegion, p.dnsZone),
+    };
 }
 
 /** Arguments of Postgres. */
@@ -113,7 +131,8 @@ export interface PostgresEndpoints {
         readonly self: string;
         readonly primary: string;
         readonly replicationHost: string;
-        readonly poolerHosts: readonly string[];
+        /** The rw pooler's regional name, the writer name and what the writer CNAME must point at now. */
+        readonly pooler: { readonly regional: string; readonly writer: string; readonly writerTarget: string };
     };
 }
 
@@ -191,7 +210,7 @@ export class Postgres extends pulumi.ComponentResource {
                     poolMode: c.poolMode,
                     maxClientConn: c.maxClientConn,
                     defaultPoolSize: c.defaultPoolSize,
-                    ...(type === "rw" && args.pair ? { hostnames: poolerHostnames(args.pair) } : {}),
+                    ...(type === "rw" && args.pair ? { hostnames: [poolerHostnames(args.pair).regional] } : {}),
                     dependsOn: args.dependsOn,
                 },
                 { parent: this, dependsOn: [this.main] },
@@ -216,7 +235,7 @@ export class Postgres extends pulumi.ComponentResource {
                           self: topology.self,
                           primary: topology.primary,
                           replicationHost: topology.members.find((m) => m.name === topology.self)!.host,
-                          poolerHosts: poolerHostnames(args.pair),
+                          pooler: poolerHostnames(args.pair),
                       },
                   }
                 : {}),
