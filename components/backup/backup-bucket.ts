@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, arnOf, intBetween } from "../shared/validate";
+import { ConfigError, argChecks, arnOf, intBetween } from "../shared/validate";
 
 /** Storage class backups move to after `archiveAfterDays`. Glacier Instant Retrieval: still readable by barman-cloud-restore without a manual S3 restore. */
 export const ARCHIVE_STORAGE_CLASS = "GLACIER_IR";
@@ -51,9 +51,7 @@ export type ResolvedBackupBucketArgs = Required<Omit<BackupBucketArgs, "kmsKeyAr
 
 /** Applies the documented defaults and validates; throws naming the property, the value and what is allowed. */
 export function validateBackupBucketArgs(args: BackupBucketArgs): ResolvedBackupBucketArgs {
-    const fail = (prop: string, value: unknown, problem: string): never => {
-        throw new ConfigError(`BackupBucket.${prop}`, `${JSON.stringify(value)} is not allowed; ${problem}`);
-    };
+    const { fail } = argChecks("BackupBucket");
     const a = {
         ...args,
         prefix: args.prefix ?? "postgres",

@@ -25,7 +25,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { regionCode } from "../shared/naming";
-import { ConfigError, arnOf, intBetween } from "../shared/validate";
+import { argChecks, arnOf, intBetween } from "../shared/validate";
 
 /** S3 RTC's replication SLA in minutes (the only value S3 accepts) and the replication latency alarm threshold. */
 export const REPLICATION_TIME_MINUTES = 15;
@@ -86,9 +86,7 @@ export type ResolvedBackupReplicationArgs = Required<Omit<BackupReplicationArgs,
 
 /** Applies the documented defaults and validates; throws naming the property, the value and what is allowed. */
 export function validateBackupReplicationArgs(args: BackupReplicationArgs): ResolvedBackupReplicationArgs {
-    const fail = (prop: string, value: unknown, problem: string): never => {
-        throw new ConfigError(`BackupReplication.${prop}`, `${JSON.stringify(value)} is not allowed; ${problem}`);
-    };
+    const { fail } = argChecks("BackupReplication");
     const a = {
         ...args,
         prefix: args.prefix ?? "postgres",

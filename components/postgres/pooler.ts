@@ -15,7 +15,7 @@ import {
     zoneSpread,
 } from "../shared/k8s";
 import { standardLabels } from "../shared/labels";
-import { ConfigError, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
+import { argChecks, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
 import { images } from "../shared/versions";
 import { monitoringResource, podMonitorSpec, prometheusRuleSpec } from "../monitoring/monitors";
 import { CNPG_LABELS } from "./naming";
@@ -72,10 +72,7 @@ export function validatePoolerArgs(args: PgBouncerPoolerArgs): ResolvedPoolerArg
         resources: args.resources ?? PGBOUNCER_RESOURCES,
         hostnames: args.hostnames ?? [],
     };
-    const check = (prop: string, value: unknown, problem: string | undefined) => {
-        if (problem !== undefined)
-            throw new ConfigError(`PgBouncerPooler.${prop}`, `${JSON.stringify(value)} is not allowed; ${problem}`);
-    };
+    const { check } = argChecks("PgBouncerPooler");
     check(
         "poolerName",
         a.poolerName,

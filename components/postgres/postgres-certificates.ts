@@ -16,7 +16,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { regionalHostname } from "../shared/naming";
-import { ConfigError, dnsLabel, dnsName, intBetween } from "../shared/validate";
+import { argChecks, dnsLabel, dnsName, intBetween } from "../shared/validate";
 import { poolerEndpointLabel, replicationEndpointLabel } from "./naming";
 
 /** The user CloudNativePG streams as; the client certificate's CN must be exactly this. */
@@ -66,13 +66,7 @@ export function validatePostgresCertificatesArgs(args: PostgresCertificatesArgs)
         validityHours: args.validityHours ?? 17520,
         earlyRenewalHours: args.earlyRenewalHours ?? 1440,
     };
-    const check = (prop: string, value: unknown, problem: string | undefined) => {
-        if (problem !== undefined)
-            throw new ConfigError(
-                `PostgresCertificates.${prop}`,
-                `${JSON.stringify(value)} is not allowed; ${problem}`,
-            );
-    };
+    const { check } = argChecks("PostgresCertificates");
     check("clusterName", a.clusterName, dnsLabel(a.clusterName));
     check("namespace", a.namespace, dnsLabel(a.namespace));
     check("dnsZone", a.dnsZone, dnsName(a.dnsZone));

@@ -11,7 +11,7 @@ import type { Durability } from "../../config";
 import { Resources, ZONE_KEY, internalLoadBalancerAnnotations, meta, resources as resourcesOf } from "../shared/k8s";
 import { standardLabels } from "../shared/labels";
 import {
-    ConfigError,
+    argChecks,
     binaryQuantity,
     cnpgPromotionToken,
     cron6,
@@ -187,11 +187,7 @@ export interface ResolvedPostgresClusterArgs {
 
 /** Applies the documented defaults and validates; throws an error naming the property, the value and what is allowed. */
 export function validatePostgresClusterArgs(args: PostgresClusterArgs): ResolvedPostgresClusterArgs {
-    const check = <T>(prop: string, value: T, problem: string | undefined): T => {
-        if (problem !== undefined)
-            throw new ConfigError(`PostgresCluster.${prop}`, `${JSON.stringify(value)} is not allowed; ${problem}`);
-        return value;
-    };
+    const { check } = argChecks("PostgresCluster");
     const instances = args.instances ?? 3;
     const a: ResolvedPostgresClusterArgs = {
         clusterName: args.clusterName,

@@ -12,7 +12,7 @@ import type { RedisEngine } from "../../config";
 import { MaxmemoryPolicy, MAXMEMORY_POLICIES, clusterCreateScript, renderAuthConf, renderRedisConf } from "./conf";
 import { Resources, containerSecurityContext, meta, podSecurityContext, resources as resourcesOf } from "../shared/k8s";
 import { imageTag, selectorLabels, standardLabels } from "../shared/labels";
-import { ConfigError, binaryQuantity, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
+import { argChecks, binaryQuantity, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
 import { monitoringResource, prometheusRuleSpec, serviceMonitorSpec } from "../monitoring/monitors";
 import { clusterAlertRules } from "./redis-monitoring";
 import { EXPORTER_RESOURCES, HELPER_RESOURCES, REDIS_RESOURCES } from "./sizing";
@@ -82,10 +82,7 @@ export function validateRedisClusterArgs(args: RedisClusterArgs): ResolvedRedisC
         resources: args.resources ?? REDIS_RESOURCES,
         protect: args.protect ?? true,
     };
-    const check = (prop: string, value: unknown, problem: string | undefined) => {
-        if (problem)
-            throw new ConfigError(`RedisCluster.${prop}`, `${JSON.stringify(value)} is not allowed; ${problem}`);
-    };
+    const { check } = argChecks("RedisCluster");
     // redis-<instance>-headless must stay a DNS label; pod names add "-NN".
     check(
         "instance",

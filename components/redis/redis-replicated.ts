@@ -29,7 +29,7 @@ import {
 import { Resources, containerSecurityContext, meta, resources as resourcesOf } from "../shared/k8s";
 import { imageTag, selectorLabels, standardLabels } from "../shared/labels";
 import { regionalHostname } from "../shared/naming";
-import { ConfigError, binaryQuantity, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
+import { argChecks, binaryQuantity, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
 import { monitoringResource, prometheusRuleSpec, serviceMonitorSpec } from "../monitoring/monitors";
 import { replicatedAlertRules } from "./redis-monitoring";
 import { EXPORTER_RESOURCES, HELPER_RESOURCES, REDIS_RESOURCES, SENTINEL_RESOURCES } from "./sizing";
@@ -131,10 +131,7 @@ export function validateRedisReplicatedArgs(args: RedisReplicatedArgs): Resolved
         protect: args.protect ?? true,
         primary: args.region === args.primaryRegion,
     };
-    const check = (prop: string, value: unknown, problem: string | undefined) => {
-        if (problem)
-            throw new ConfigError(`RedisReplicated.${prop}`, `${JSON.stringify(value)} is not allowed; ${problem}`);
-    };
+    const { check } = argChecks("RedisReplicated");
     check(
         "instance",
         a.instance,

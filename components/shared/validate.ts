@@ -189,3 +189,24 @@ export const cnpgPromotionToken: Check<string> = (v) => {
 export function encodePromotionToken(fields: Record<(typeof PROMOTION_TOKEN_FIELDS)[number], string>): string {
     return Buffer.from(JSON.stringify(fields)).toString("base64");
 }
+
+/**
+ * The checks a component's `validateXArgs` throws with: `check(prop, value, problem)` fails when a
+ * validator returned a problem (and passes the value through), `fail(prop, value, problem)` always does.
+ * The message names `<Component>.<prop>`, the value and what is allowed.
+ */
+export function argChecks(component: string): {
+    check: <T>(prop: string, value: T, problem: string | undefined) => T;
+    fail: (prop: string, value: unknown, problem: string) => never;
+} {
+    const fail = (prop: string, value: unknown, problem: string): never => {
+        throw new ConfigError(`${component}.${prop}`, `${JSON.stringify(value)} is not allowed; ${problem}`);
+    };
+    return {
+        check: (prop, value, problem) => {
+            if (problem !== undefined) fail(prop, value, problem);
+            return value;
+        },
+        fail,
+    };
+}
