@@ -97,7 +97,7 @@ export const CONFIG_SCHEMA = {
         type: "boolean",
         default: false,
         description:
-            "Disaster failover: lets this stack take the primary role without a demotion token while the other stack's deployed outputs still claim it (that region is lost). Only with primaryRegion = this region; it stays on while this stack is primary and is removed by the next planned switchover's demote step.",
+            "Disaster failover: lets this stack take the primary role without a demotion token while the other stack's deployed outputs still claim it (that region is lost). Only with primaryRegion = this region; turn it off once the lost region is rebuilt and deployed as a replica.",
     },
     kubeContext: {
         type: "string",
@@ -505,7 +505,7 @@ export function parseRegionConfig(raw: RawConfig, stack: string): RegionConfig {
     const primaryRegion = r.str("primaryRegion", oneOf([region, peerRegion])) || defaultPrimary;
     const isPrimary = primaryRegion === region;
     const disasterFailover = r.bool("disasterFailover");
-    const promotionToken = parsePromotionToken(r, { region, primaryRegion, role, isPrimary, disasterFailover });
+    const promotionToken = parsePromotionToken(r, { region, primaryRegion, isPrimary, disasterFailover });
     const kubeContext = r.str("kubeContext");
     const kubeconfigRaw = r.str("kubeconfig");
     const prefix = r.str("namespacePrefix", dnsLabel, (v) =>
@@ -550,14 +550,13 @@ export function parseRegionConfig(raw: RawConfig, stack: string): RegionConfig {
 
 /**
  * `postgresPromotionToken` and `disasterFailover` against the stack's place in the pair. A token is only
- * valid on the primary (CloudNativePG rejects it on a replica cluster, cloudnative-pg#9273); the stack that
- * did not create the data (role secondary) may only become primary with a token (switchover) or with
- * disasterFailover (the other region is lost) — promoting without either is an unplanned failover that
- * forces a rebuild of the other region. Errors never repeat the token (it is long and unreadable).
+ * valid on the primary (CloudNativePG rejects it on a replica cluster, cloudnative-pg#9273). Whether an
+ * update promotes this stack (and so needs a token or disasterFailover) depends on its last deployment:
+ * index.ts checks that (checkPromotion in components/shared/pair.ts). Errors never repeat the token.
  */
 function parsePromotionToken(
     r: Reader,
-    s: { region: string; primaryRegion: string; role: Role; isPrimary: boolean; disasterFailover: boolean },
+    s: { region: string; primaryRegion: string; isPrimary: boolean; disasterFailover: boolean },
 ): string | undefined {
     const key = `${PROJECT}:postgresPromotionToken`;
     const token = r.str("postgresPromotionToken").trim();
@@ -585,13 +584,6 @@ function parsePromotionToken(
             );
         }
         return token;
-    }
-    if (s.isPrimary && s.role === "secondary" && !s.disasterFailover) {
-        throw new ConfigError(
-            key,
-            `is required to promote ${s.region} (primaryRegion is this stack's region and role is secondary): set the other region's demotion token ` +
-                `(pulumi config set ${key} "$TOKEN"; see npm run switchover), or, if that region is lost, set ${PROJECT}:disasterFailover true`,
-        );
     }
     return undefined;
 }

@@ -1,15 +1,16 @@
 /**
  * geo-data: one region of the geo-replicated data tier.
  *
- * Config is read and validated first, so invalid config fails before any resource is registered. A
- * secondary stack then reads the primary stack's published `pair` through a StackReference and refuses to
- * continue when the pair, the DNS zone or the primary region would disagree in a way that yields two
- * primaries (demoting this stack first is allowed; see components/shared/pair.ts).
+ * Config is read and validated first, so invalid config fails before any resource is registered. Then the
+ * stack reads its own last deployment's `pair` (a StackReference to itself) and refuses a promotion without
+ * the other region's demotion token; a secondary stack also reads the primary stack's published `pair` and
+ * refuses to continue when the pair, the DNS zone or the primary region would disagree in a way that
+ * yields two primaries (demoting this stack first is allowed; see components/shared/pair.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { DataRegion } from "./components/region";
-import { PairInfo, checkPair } from "./components/shared/pair";
+import { PairInfo, checkPair, checkPromotion } from "./components/shared/pair";
 
 export = async () => {
     const config = loadConfig();
@@ -19,6 +20,18 @@ export = async () => {
         primaryRegion: config.primaryRegion,
         dnsZone: config.dnsZone,
     };
+    const selfStack = new pulumi.StackReference("self-stack", {
+        name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+    });
+    checkPromotion(
+        {
+            region: config.region,
+            primaryRegion: config.primaryRegion,
+            hasToken: config.postgres.promotionToken !== undefined,
+            disasterFailover: config.disasterFailover,
+        },
+        (await selfStack.getOutputDetails("pair")).value as PairInfo | undefined,
+    );
     let primaryStack: pulumi.StackReference | undefined;
     if (config.primaryStack) {
         primaryStack = new pulumi.StackReference("primary-stack", { name: config.primaryStack });

@@ -253,6 +253,37 @@ describe("cross-region PostgreSQL (distributed topology)", () => {
             assert.deepEqual(cluster(west).spec.replica, { self: "pg-usw2", primary: "pg-usw2", source: "pg-use1" });
         });
 
+        const promotionError = (region: string, followed: string) =>
+            `geo-data:postgresPromotionToken: is required: this update promotes ${region}, whose last deployment followed ${followed}. ` +
+            `Set the demotion token of ${followed}'s Cluster (pulumi config set geo-data:postgresPromotionToken "$TOKEN"; see npm run switchover) — ` +
+            `without it CloudNativePG promotes at once and ${followed} must be rebuilt — or, if ${followed} is lost, set geo-data:disasterFailover true`;
+
+        it("refuses to promote us-west without a token when its last deployment followed us-east", async () => {
+            const east = { primaryRegion: "us-west-2" }; // already demoted
+            await assert.rejects(render("us-west", east, east, {}), {
+                message: promotionError("us-west-2", "us-east-1"),
+            });
+        });
+
+        it("refuses a failback that promotes us-east without us-west's token (checked against its own last deployment)", async () => {
+            await assert.rejects(render("us-east", {}, {}, { primaryRegion: "us-west-2" }), {
+                message: promotionError("us-east-1", "us-west-2"),
+            });
+            const back = await render(
+                "us-east",
+                { postgresPromotionToken: SAMPLE_PROMOTION_TOKEN },
+                {},
+                { primaryRegion: "us-west-2" },
+            );
+            assert.equal(cluster(back).spec.replica.promotionToken, SAMPLE_PROMOTION_TOKEN);
+        });
+
+        it("needs no token once the promotion is deployed: the token may then be removed", async () => {
+            const sw = { primaryRegion: "us-west-2" };
+            const west = await render("us-west", sw, sw, { ...sw, postgresPromotionToken: SAMPLE_PROMOTION_TOKEN });
+            assert.deepEqual(cluster(west).spec.replica, { self: "pg-usw2", primary: "pg-usw2", source: "pg-use1" });
+        });
+
         const WEST = {
             "geo-data:region": "us-west-2",
             "geo-data:peerRegion": "us-east-1",
@@ -262,11 +293,6 @@ describe("cross-region PostgreSQL (distributed topology)", () => {
                 "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE0A2F9C34B1D6E08A7CEXAMPLE",
         };
         const cases: [string, Record<string, string>, string][] = [
-            [
-                "promoting us-west without a token",
-                { "geo-data:primaryRegion": "us-west-2" },
-                "geo-data:postgresPromotionToken: is required to promote us-west-2 (primaryRegion is this stack's region and role is secondary): set the other region's demotion token (pulumi config set geo-data:postgresPromotionToken \"$TOKEN\"; see npm run switchover), or, if that region is lost, set geo-data:disasterFailover true",
-            ],
             [
                 "a token on a stack that is not primary (cloudnative-pg#9273)",
                 { "geo-data:postgresPromotionToken": SAMPLE_PROMOTION_TOKEN },

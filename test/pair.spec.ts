@@ -93,7 +93,7 @@ describe("region pair checks", () => {
         );
         assert.deepEqual(
             err.registeredResources!.map((r) => r.type),
-            ["pulumi:pulumi:StackReference"],
+            ["pulumi:pulumi:StackReference", "pulumi:pulumi:StackReference"],
         );
     });
 });

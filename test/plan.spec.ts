@@ -60,7 +60,7 @@ describe("npm run plan", () => {
 
     it("feeds us-west's StackReference from us-east's rendered outputs", () => {
         const west = plans[1].render;
-        const ref = west.resources.find((r) => r.type === "pulumi:pulumi:StackReference");
+        const ref = west.resources.find((r) => r.type === "pulumi:pulumi:StackReference" && r.name === "primary-stack");
         assert.ok(ref, "us-west has a StackReference");
         assert.equal(ref.inputs.name, "organization/geo-data/us-east");
         assert.deepEqual((west.outputs.pair as any).peerRegion, (plans[0].render.outputs.pair as any).region);

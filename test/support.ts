@@ -4,7 +4,15 @@
  */
 import { parseRegionConfig } from "../config";
 import { REHEARSAL_PROMOTION_TOKEN } from "../tools/switchover";
-import { RecordedResource, RenderResult, StackOutputs, renderStack, unwrapSecrets } from "../tools/harness";
+import {
+    ORGANIZATION,
+    PROJECT,
+    RecordedResource,
+    RenderResult,
+    StackOutputs,
+    renderStack,
+    unwrapSecrets,
+} from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-config";
 
 const cache = new Map<string, Promise<RenderResult>>();
@@ -12,14 +20,16 @@ const cache = new Map<string, Promise<RenderResult>>();
 /**
  * Renders `stack` from its Pulumi.<stack>.yaml plus `overrides` (keys with or without `geo-data:`). A
  * secondary stack's StackReference is fed from the primary stack rendered with `primaryOverrides`
- * (defaults to the same overrides). Results are cached per arguments; treat them as read-only.
+ * (defaults to the same overrides). With `previousOverrides`, the stack's StackReference to itself (its last
+ * deployment) is fed from the same stack rendered with those. Results are cached; treat them as read-only.
  */
 export function render(
     stack: string,
     overrides: Record<string, string> = {},
     primaryOverrides: Record<string, string> = overrides,
+    previousOverrides?: Record<string, string>,
 ): Promise<RenderResult> {
-    const key = JSON.stringify([stack, overrides, primaryOverrides]);
+    const key = JSON.stringify([stack, overrides, primaryOverrides, previousOverrides]);
     let p = cache.get(key);
     if (!p) {
         p = (async () => {
@@ -29,6 +39,14 @@ export function render(
             if (ref) {
                 const primary = await render(ref.split("/").pop()!, primaryOverrides);
                 stackReferences[ref] = { outputs: primary.outputs, secretOutputNames: primary.secretOutputNames };
+            }
+            if (previousOverrides) {
+                // The stack's own last deployment (its self StackReference): the same stack rendered before.
+                const before = await render(stack, previousOverrides, primaryOverrides);
+                stackReferences[`${ORGANIZATION}/${PROJECT}/${stack}`] = {
+                    outputs: before.outputs,
+                    secretOutputNames: before.secretOutputNames,
+                };
             }
             return serial(() => renderStack({ stack, config, secretKeys, stackReferences }));
         })();

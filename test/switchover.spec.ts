@@ -246,10 +246,10 @@ describe("npm run switchover", () => {
             assert.match(rebuild.notes, /cnpg\.io\/skipEmptyWalArchiveCheck=enabled/);
         });
 
-        it("keeps disasterFailover on a role: secondary survivor (config requires it) and turns it off on us-east", () => {
-            // config.ts: a secondary stack that is primary needs a promotion token or disasterFailover.
-            assert.deepEqual(step(p, "Leave disasterFailover on us-west").commands, [
-                "pulumi config get geo-data:disasterFailover --stack us-west",
+        it("turns disasterFailover off on the survivor once the lost region is rebuilt, in both directions", () => {
+            assert.deepEqual(step(p, "Turn disasterFailover off on us-west").commands.slice(0, 2), [
+                "pulumi config rm geo-data:disasterFailover --stack us-west",
+                "pulumi up --stack us-west --policy-pack policies",
             ]);
             const back = switchoverSteps("us-west", "us-east", loadPairConfigs({ ...CONTEXTS, ...WEST_SWITCHED }), {
                 disaster: true,

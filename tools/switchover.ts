@@ -407,18 +407,6 @@ export function switchoverSteps(
     const lostServer = distributedName(CLUSTER_NAME, cur.region);
     const moveAside = (bucket: string, region: string) =>
         `aws s3 mv s3://${bucket}/${BACKUP_PREFIX}/${lostServer}/ s3://${bucket}/$ASIDE/ --recursive --region ${region}`;
-    // May the survivor drop disasterFailover once the lost region is a replica again? Config validation decides.
-    const withoutDisaster: Record<string, string> = {
-        ...configs[target],
-        [PRIMARY_KEY]: tgt.region,
-        [DISASTER_KEY]: "false",
-    };
-    let canClear = true;
-    try {
-        parseStack(withoutDisaster, target);
-    } catch {
-        canClear = false;
-    }
     const steps: Step[] = [
         {
             title: `Confirm ${current} (${cur.region}) is lost and note what ${target} has replayed`,
@@ -506,23 +494,17 @@ export function switchoverSteps(
                 replicaInfo(C, `${REDIS_SESSIONS}-0`),
             ],
         },
-        canClear
-            ? {
-                  title: `Turn disasterFailover off on ${target} and commit`,
-                  commands: [
-                      T.rm(DISASTER_KEY),
-                      T.up,
-                      `git add ${stackFiles}`,
-                      `git commit -m ${sh(`${target}: disasterFailover off (${current} rebuilt as a replica)`)}`,
-                  ],
-              }
-            : {
-                  title: `Leave disasterFailover on ${target} while it is primary`,
-                  commands: [`pulumi config get ${DISASTER_KEY} --stack ${target}`],
-                  notes: [
-                      `Config validation requires a ${tgt.role} stack that is primary to have a promotion token or disasterFailover; the next planned switchover (npm run switchover -- --to ${current}) removes it in its demote step.`,
-                  ],
-              },
+        {
+            // Its last deployment is primary now and the lost region's deployed outputs follow it again: neither
+            // the promotion check nor the pair check needs the waiver any more.
+            title: `Turn disasterFailover off on ${target} and commit`,
+            commands: [
+                T.rm(DISASTER_KEY),
+                T.up,
+                `git add ${stackFiles}`,
+                `git commit -m ${sh(`${target}: disasterFailover off (${current} rebuilt as a replica)`)}`,
+            ],
+        },
     ];
     return {
         title: `Disaster failover: ${target} (${tgt.region}) takes over from lost ${current} (${cur.region})`,

@@ -66,6 +66,28 @@ export function checkPair(
     );
 }
 
+/**
+ * Checks a promotion against this stack's own last deployment (its previous `pair` output, read through a
+ * StackReference to itself): when this update makes the stack primary and its last deployment followed the
+ * other region, CloudNativePG must be given the demoted region's token, or it promotes at once — an
+ * unplanned failover that drops the tail of the other region's WAL and forces its rebuild. Only
+ * `disasterFailover` (the other region is lost, there is no token) waives that. A first deployment
+ * (`previous` undefined) promotes nothing.
+ */
+export function checkPromotion(
+    self: { region: string; primaryRegion: string; hasToken: boolean; disasterFailover: boolean },
+    previous: PairInfo | undefined,
+): void {
+    if (!previous || self.primaryRegion !== self.region || previous.primaryRegion === self.region) return;
+    if (self.hasToken || self.disasterFailover) return;
+    throw new ConfigError(
+        "geo-data:postgresPromotionToken",
+        `is required: this update promotes ${self.region}, whose last deployment followed ${previous.primaryRegion}. ` +
+            `Set the demotion token of ${previous.primaryRegion}'s Cluster (pulumi config set geo-data:postgresPromotionToken "$TOKEN"; see npm run switchover) — ` +
+            `without it CloudNativePG promotes at once and ${previous.primaryRegion} must be rebuilt — or, if ${previous.primaryRegion} is lost, set geo-data:disasterFailover true`,
+    );
+}
+
 /** One stack's view of the pair, from its config file. */
 export interface StackView {
     readonly stack: string;
