@@ -69,9 +69,7 @@ export = async () => {
         /** The other region's PostgreSQL TLS material (CA, its server certificate, the replication client): secret output only. */
         ...(region.postgresCertificates
             ? {
-                  postgresPeerTls: pulumi.secret({
-                      ...region.postgresCertificates.materialFor(config.peerRegion),
-                  }),
+                  postgresPeerTls: pulumi.secret(region.postgresCertificates.materialFor(config.peerRegion)),
               }
             : {}),
         /** This region's backup storage: what the peer region reads for cross-region restores. */

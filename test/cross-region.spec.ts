@@ -17,8 +17,6 @@ const POOLER = "kubernetes:postgresql.cnpg.io/v1:Pooler";
 const cluster = (r: RenderResult) => inputs(find(r, CLUSTER, "geo-postgres-main-cluster"));
 const secretData = (r: RenderResult, name: string) => inputs(find(r, SECRET, name)).stringData;
 
-const switched = renderSwitched;
-
 /** The externalClusters entry every member renders for `member`, as seen from `self`. */
 function member(name: string, region: string, self: string) {
     return {
@@ -194,14 +192,14 @@ describe("cross-region PostgreSQL (distributed topology)", () => {
         const pooler = (r: RenderResult) => (r.outputs.postgres as any).topology.pooler;
         // external-dns only ever owns regional names, the same before and after a switchover.
         assert.equal(hostnames(await render("us-east")), "pg-pooler-rw.us-east-1.data.internal");
-        assert.equal(hostnames(await switched("us-east")), "pg-pooler-rw.us-east-1.data.internal");
+        assert.equal(hostnames(await renderSwitched("us-east")), "pg-pooler-rw.us-east-1.data.internal");
         assert.equal(hostnames(await render("us-west")), "pg-pooler-rw.us-west-2.data.internal");
         assert.deepEqual(pooler(await render("us-west")), {
             regional: "pg-pooler-rw.us-west-2.data.internal",
             writer: "pg-pooler-rw.data.internal",
             writerTarget: "pg-pooler-rw.us-east-1.data.internal",
         });
-        assert.equal(pooler(await switched("us-east")).writerTarget, "pg-pooler-rw.us-west-2.data.internal");
+        assert.equal(pooler(await renderSwitched("us-east")).writerTarget, "pg-pooler-rw.us-west-2.data.internal");
         assert.equal(
             inputs(find(await render("us-east"), POOLER, "geo-postgres-pooler-ro-pooler")).spec.serviceTemplate,
             undefined,
@@ -210,7 +208,7 @@ describe("cross-region PostgreSQL (distributed topology)", () => {
 
     describe("switched topology (primaryRegion us-west-2 in both stacks)", () => {
         it("us-east is demoted: it follows us-west and carries no token", async () => {
-            const spec = cluster(await switched("us-east")).spec;
+            const spec = cluster(await renderSwitched("us-east")).spec;
             assert.deepEqual(spec.replica, { self: "pg-use1", primary: "pg-usw2", source: "pg-usw2" });
             assert.deepEqual(
                 spec.externalClusters.map((e: any) => e.name),
@@ -219,7 +217,7 @@ describe("cross-region PostgreSQL (distributed topology)", () => {
         });
 
         it("us-west is promoted with the demotion token, in the same change as primary", async () => {
-            const west = await switched("us-west");
+            const west = await renderSwitched("us-west");
             assert.deepEqual(cluster(west).spec.replica, {
                 self: "pg-usw2",
                 primary: "pg-usw2",
@@ -235,7 +233,7 @@ describe("cross-region PostgreSQL (distributed topology)", () => {
 
         it("only the externalClusters' roles move: hosts, TLS and object-store names are the same", async () => {
             const before = cluster(await render("us-west")).spec.externalClusters;
-            const after = cluster(await switched("us-west")).spec.externalClusters;
+            const after = cluster(await renderSwitched("us-west")).spec.externalClusters;
             assert.deepEqual(after, before);
         });
     });

@@ -17,7 +17,7 @@
  */
 import * as path from "path";
 import { CONFIG_SCHEMA, RawConfig, RegionConfig, parseRegionConfig } from "../config";
-import { BACKUP_PREFIX, distributedName, poolerEndpointLabel } from "../components/postgres/naming";
+import { BACKUP_PREFIX, distributedName, poolerHostnames } from "../components/postgres/naming";
 import { CLUSTER_NAME } from "../components/postgres/postgres";
 import { SENTINEL_PORT } from "../components/redis/workload";
 import { regionalHostname } from "../components/shared/naming";
@@ -220,8 +220,7 @@ export function switchoverSteps(
         );
     }
     const zone = tgt.dnsZone;
-    const writer = `${poolerEndpointLabel(CLUSTER_NAME)}.${zone}`;
-    const regionalWriter = regionalHostname(poolerEndpointLabel(CLUSTER_NAME), tgt.region, zone);
+    const { writer, regional: regionalWriter } = poolerHostnames(CLUSTER_NAME, tgt);
     const redisEndpoint = regionalHostname(REDIS_SESSIONS, tgt.region, zone);
     const range = (n: number) => Array.from({ length: n }, (_, i) => i).join(" ");
     const sentinelOf = (c: ReturnType<typeof commandsFor>) =>

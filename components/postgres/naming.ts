@@ -2,7 +2,7 @@
  * Names and labels of the PostgreSQL tier that other code (the backup role's trust policy, monitors,
  * runbooks, the peer region) must agree on. Pure functions.
  */
-import { regionCode } from "../shared/naming";
+import { regionCode, regionalHostname } from "../shared/naming";
 import { rfc3339 } from "../shared/validate";
 
 /** The Barman Cloud plugin's name, as CloudNativePG's `spec.plugins[].name` and ScheduledBackup expect it. */
@@ -84,9 +84,27 @@ export function replicationEndpointLabel(cluster: string): string {
     return `${cluster}-rw`;
 }
 
-/** DNS label of the read-write PgBouncer endpoint: regional `<label>.<region>.<zone>`, writer `<label>.<zone>`. */
-export function poolerEndpointLabel(cluster: string): string {
-    return `${cluster}-pooler-rw`;
+/** Name of a cluster's PgBouncer Pooler (and its Service): `<cluster>-pooler-rw` / `<cluster>-pooler-ro`. */
+export function poolerName(cluster: string, type: "rw" | "ro"): string {
+    return `${cluster}-pooler-${type}`;
+}
+
+/**
+ * DNS names of the read-write pooler: the regional `pg-pooler-rw.<region>.<zone>` its own external-dns
+ * publishes, and the writer name `pg-pooler-rw.<zone>` applications use — a CNAME to the primary region's
+ * regional name that the switchover procedure moves (not external-dns: its ownership records would keep the
+ * survivor from taking over a name the lost region published).
+ */
+export function poolerHostnames(
+    cluster: string,
+    p: { region: string; primaryRegion: string; dnsZone: string },
+): { regional: string; writer: string; writerTarget: string } {
+    const label = poolerName(cluster, "rw");
+    return {
+        regional: regionalHostname(label, p.region, p.dnsZone),
+        writer: `${label}.${p.dnsZone}`,
+        writerTarget: regionalHostname(label, p.primaryRegion, p.dnsZone),
+    };
 }
 
 /** The Secrets holding a cluster's user-provided TLS material (both CAs are shared by the regions). */

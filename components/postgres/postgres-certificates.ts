@@ -17,7 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { regionalHostname } from "../shared/naming";
 import { argChecks, dnsLabel, dnsName, intBetween } from "../shared/validate";
-import { poolerEndpointLabel, replicationEndpointLabel } from "./naming";
+import { poolerHostnames, poolerName, replicationEndpointLabel } from "./naming";
 
 /** The user CloudNativePG streams as; the client certificate's CN must be exactly this. */
 export const STREAMING_REPLICA_USER = "streaming_replica";
@@ -94,16 +94,18 @@ export function serverDnsNames(clusterName: string, namespace: string, region: s
     const names: string[] = [];
     const services = [
         ...["rw", "ro", "r"].map((s) => `${clusterName}-${s}`),
-        poolerEndpointLabel(clusterName),
-        `${clusterName}-pooler-ro`,
+        poolerName(clusterName, "rw"),
+        poolerName(clusterName, "ro"),
     ];
     for (const svc of services) {
         names.push(svc, `${svc}.${namespace}`, `${svc}.${namespace}.svc`, `${svc}.${namespace}.svc.cluster.local`);
     }
+    // The writer name does not depend on which region is primary: any region's pooler may carry it.
+    const pooler = poolerHostnames(clusterName, { region, primaryRegion: region, dnsZone });
     names.push(
         regionalHostname(replicationEndpointLabel(clusterName), region, dnsZone),
-        regionalHostname(poolerEndpointLabel(clusterName), region, dnsZone),
-        `${poolerEndpointLabel(clusterName)}.${dnsZone}`,
+        pooler.regional,
+        pooler.writer,
     );
     return names;
 }

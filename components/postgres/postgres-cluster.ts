@@ -107,6 +107,16 @@ export interface DistributedTopology {
     readonly promotionToken?: string;
 }
 
+/** This cluster's own entry of the topology. */
+export function selfMember(t: DistributedTopology): TopologyMember {
+    return t.members.find((m) => m.name === t.self)!;
+}
+
+/** The other member of a two-region topology: where a primary replicates from once demoted, and whose lag it watches. */
+export function peerMember(t: DistributedTopology): TopologyMember {
+    return t.members.find((m) => m.name !== t.self)!;
+}
+
 /** Arguments of PostgresCluster. */
 export interface PostgresClusterArgs {
     /** Kubernetes name of the Cluster (DNS label, at most 50 characters); services are `<name>-rw/-ro/-r`. */
@@ -415,7 +425,7 @@ export function clusterSpec(
                   replica: {
                       self: t.self,
                       primary: t.primary,
-                      source: t.primary === t.self ? t.members.find((m) => m.name !== t.self)!.name : t.primary,
+                      source: t.primary === t.self ? peerMember(t).name : t.primary,
                       ...(t.promotionToken ? { promotionToken: t.promotionToken } : {}),
                   },
               }
@@ -673,7 +683,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                     ? crossRegionAlertRules({
                           cluster: cn,
                           namespace: ns,
-                          peer: a.topology.members.find((m) => m.name !== a.topology!.self)!.name,
+                          peer: peerMember(a.topology).name,
                       })
                     : []),
             ]),

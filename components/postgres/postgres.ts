@@ -6,13 +6,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "../../config";
 import { regionalHostname } from "../shared/naming";
-import { BackupTarget, DistributedTopology, PostgresCluster, RoleCredentials } from "./postgres-cluster";
+import { BackupTarget, DistributedTopology, PostgresCluster, RoleCredentials, selfMember } from "./postgres-cluster";
 import { ClusterTlsMaterial } from "./postgres-certificates";
 import { PgBouncerPooler } from "./pooler";
 import {
     clusterServiceAccount,
     distributedName,
-    poolerEndpointLabel,
+    poolerHostnames,
+    poolerName,
     recoveryClusterName,
     replicationEndpointLabel,
     serviceHost,
@@ -79,25 +80,6 @@ export function pairTopology(
         primary: distributedName(CLUSTER_NAME, p.primaryRegion),
         members,
         ...(p.promotionToken ? { promotionToken: p.promotionToken } : {}),
-    };
-}
-
-/**
- * DNS names of the read-write pooler: the regional `pg-pooler-rw.<region>.<zone>` its own external-dns
- * publishes, and the writer name `pg-pooler-rw.<zone>` applications use — a CNAME to the primary region's
- * regional name that the switchover procedure moves (not external-dns: its ownership records would keep the
- * survivor from taking over a name the lost region published).
- */
-export function poolerHostnames(p: Pick<PostgresPair, "region" | "primaryRegion" | "dnsZone">): {
-    regional: string;
-    writer: string;
-    writerTarget: string;
-} {
-    const label = poolerEndpointLabel(CLUSTER_NAME);
-    return {
-        regional: regionalHostname(label, p.region, p.dnsZone),
-        writer: `${label}.${p.dnsZone}`,
-        writerTarget: regionalHostname(label, p.primaryRegion, p.dnsZone),
     };
 }
 
@@ -176,7 +158,7 @@ export class Postgres extends pulumi.ComponentResource {
                           topology,
                           tls: args.pair.tls,
                           passwords: args.pair.passwords,
-                          endpointHostname: topology.members.find((m) => m.name === topology.self)!.host,
+                          endpointHostname: selfMember(topology).host,
                       }
                     : {}),
             },
@@ -202,7 +184,7 @@ export class Postgres extends pulumi.ComponentResource {
             new PgBouncerPooler(
                 `${name}-pooler-${type}`,
                 {
-                    poolerName: `${names.main}-pooler-${type}`,
+                    poolerName: poolerName(names.main, type),
                     namespace: args.namespace,
                     clusterName: names.main,
                     type,
@@ -210,7 +192,9 @@ export class Postgres extends pulumi.ComponentResource {
                     poolMode: c.poolMode,
                     maxClientConn: c.maxClientConn,
                     defaultPoolSize: c.defaultPoolSize,
-                    ...(type === "rw" && args.pair ? { hostnames: [poolerHostnames(args.pair).regional] } : {}),
+                    ...(type === "rw" && args.pair
+                        ? { hostnames: [poolerHostnames(CLUSTER_NAME, args.pair).regional] }
+                        : {}),
                     dependsOn: args.dependsOn,
                 },
                 { parent: this, dependsOn: [this.main] },
@@ -234,8 +218,8 @@ export class Postgres extends pulumi.ComponentResource {
                       topology: {
                           self: topology.self,
                           primary: topology.primary,
-                          replicationHost: topology.members.find((m) => m.name === topology.self)!.host,
-                          pooler: poolerHostnames(args.pair),
+                          replicationHost: selfMember(topology).host,
+                          pooler: poolerHostnames(CLUSTER_NAME, args.pair),
                       },
                   }
                 : {}),
