@@ -15,7 +15,7 @@ import { RedisReplicated } from "./redis/redis-replicated";
 
 /** Arguments of DataRegion. */
 export interface DataRegionArgs {
-    /** The validated config of this stack (from config.ts). */
+    /** The validated config of this stack (from config/). */
     readonly config: RegionConfig;
     /** The primary stack (secondary stacks only): the source of shared cross-region material. */
     readonly primaryStack?: pulumi.StackReference;

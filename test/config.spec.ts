@@ -18,7 +18,7 @@ const WEST = {
     "geo-data:oidcProviderArn": OIDC,
 };
 
-describe("config.ts", () => {
+describe("config/", () => {
     it("resolves every documented default once", () => {
         const c = parseRegionConfig(EAST, "us-east");
         assert.equal(c.region, "us-east-1");

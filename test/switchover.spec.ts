@@ -25,7 +25,7 @@ const CONTEXTS = { "us-east/kubeContext": "east-admin", "us-west/kubeContext": "
 const EAST_PRIMARY = () => loadPairConfigs(CONTEXTS);
 /** The stack files after a switchover to us-west: both name us-west-2, us-west holds the token it was promoted with. */
 const WEST_SWITCHED = { primaryRegion: "us-west-2", "us-west/postgresPromotionToken": REHEARSAL_PROMOTION_TOKEN };
-/** `--secret` exactly when Pulumi.yaml declares the token a secret (config.ts CONFIG_SCHEMA). */
+/** `--secret` exactly when Pulumi.yaml declares the token a secret (config/ CONFIG_SCHEMA). */
 const SECRET = (CONFIG_SCHEMA.postgresPromotionToken as { secret?: boolean }).secret ? "--secret " : "";
 
 function step(p: Procedure, titleStart: string): { index: number; commands: readonly string[]; notes: string } {

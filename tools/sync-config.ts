@@ -1,6 +1,6 @@
 /**
  * `npm run sync-config`: regenerates the `config:` block of Pulumi.yaml and the config table of README.md
- * from CONFIG_SCHEMA in config.ts, so the three never drift. test/config-schema.spec.ts fails when they do.
+ * from CONFIG_SCHEMA in config/, so the three never drift. test/config-schema.spec.ts fails when they do.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -56,5 +56,5 @@ if (require.main === module) {
     const rd = path.join(ROOT, "README.md");
     fs.writeFileSync(py, syncPulumiYaml(fs.readFileSync(py, "utf8")));
     fs.writeFileSync(rd, syncReadme(fs.readFileSync(rd, "utf8")));
-    console.log("Pulumi.yaml config block and README.md config table regenerated from config.ts");
+    console.log("Pulumi.yaml config block and README.md config table regenerated from config/");
 }

@@ -17,33 +17,14 @@
  *   started on that file under umask 077.
  */
 import * as path from "path";
+import { MAXMEMORY_POLICIES, MaxmemoryPolicy } from "../../config/redis";
+
+export { MAXMEMORY_POLICIES, MaxmemoryPolicy };
 
 /** How a Redis instance participates: a Redis Cluster node, a Sentinel-managed master, or its replica. */
 export type RedisMode = "cluster" | "replica-source" | "replica";
 /** Every {@link RedisMode}. */
 export const REDIS_MODES: readonly RedisMode[] = ["cluster", "replica-source", "replica"];
-
-/** Redis eviction policies (`maxmemory-policy`). */
-export type MaxmemoryPolicy =
-    | "allkeys-lru"
-    | "volatile-lru"
-    | "allkeys-lfu"
-    | "volatile-lfu"
-    | "allkeys-random"
-    | "volatile-random"
-    | "volatile-ttl"
-    | "noeviction";
-/** Every {@link MaxmemoryPolicy}. */
-export const MAXMEMORY_POLICIES: readonly MaxmemoryPolicy[] = [
-    "allkeys-lru",
-    "volatile-lru",
-    "allkeys-lfu",
-    "volatile-lfu",
-    "allkeys-random",
-    "volatile-random",
-    "volatile-ttl",
-    "noeviction",
-];
 
 /** AOF fsync policies (`appendfsync`). */
 export type AppendFsync = "always" | "everysec" | "no";

@@ -1,5 +1,5 @@
 /**
- * Pure validators shared by config.ts and the components' `validateXArgs` functions.
+ * Pure validators shared by config/ and the components' `validateXArgs` functions.
  *
  * Every check returns `undefined` when the value is acceptable, or a sentence fragment that says what is
  * allowed. Callers prefix the fragment with the offending key and value, so every error a user sees names
