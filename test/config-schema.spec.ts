@@ -4,12 +4,12 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { CONFIG_SCHEMA } from "../config";
 import { ROOT } from "../tools/harness";
-import { pulumiYamlConfigBlock, readmeConfigTable } from "../tools/sync-config";
+import { configTable, generatedSection, pulumiYamlConfigBlock } from "../tools/docs";
 
 describe("config schema documentation", () => {
-    it("Pulumi.yaml declares exactly CONFIG_SCHEMA (run `npm run sync-config` if this fails)", () => {
+    it("Pulumi.yaml declares exactly CONFIG_SCHEMA (run `npm run docs` if this fails)", () => {
         const text = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
-        assert.ok(text.endsWith(pulumiYamlConfigBlock()), "Pulumi.yaml config block is stale: run npm run sync-config");
+        assert.ok(text.endsWith(pulumiYamlConfigBlock()), "Pulumi.yaml config block is stale: run npm run docs");
         const declared = (yaml.load(text) as any).config;
         assert.deepEqual(Object.keys(declared), Object.keys(CONFIG_SCHEMA));
         for (const [key, spec] of Object.entries(CONFIG_SCHEMA)) {
@@ -18,10 +18,13 @@ describe("config schema documentation", () => {
         }
     });
 
-    it("README.md documents every key with its default (run `npm run sync-config` if this fails)", () => {
-        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-        assert.ok(readme.includes(readmeConfigTable()), "README config table is stale: run npm run sync-config");
-        for (const key of Object.keys(CONFIG_SCHEMA)) assert.ok(readme.includes(`| \`${key}\` |`), key);
+    it("docs/configuration.md documents every key with its default (run `npm run docs` if this fails)", () => {
+        const doc = fs.readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
+        assert.ok(
+            doc.includes(generatedSection("config-table", configTable())),
+            "docs/configuration.md config table is stale: run npm run docs",
+        );
+        for (const key of Object.keys(CONFIG_SCHEMA)) assert.ok(doc.includes(`| \`${key}\` |`), key);
     });
 
     it("the stack files set only declared keys of this project", () => {

@@ -265,8 +265,8 @@ describe("npm run switchover", () => {
         });
     });
 
-    it("README's runbooks are exactly what it prints (east-admin/west-admin contexts)", () => {
-        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    it("docs/operations.md's runbooks are exactly what it prints (east-admin/west-admin contexts)", () => {
+        const readme = fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8");
         const procedures = [
             switchoverSteps("us-east", "us-west", EAST_PRIMARY()),
             switchoverSteps("us-west", "us-east", loadPairConfigs({ ...CONTEXTS, ...WEST_SWITCHED })),
@@ -275,7 +275,7 @@ describe("npm run switchover", () => {
         for (const p of procedures) {
             assert.ok(
                 readme.includes(procedureMarkdown(p)),
-                `${p.title}: README.md's runbook differs from procedureMarkdown()`,
+                `${p.title}: docs/operations.md's runbook differs from procedureMarkdown()`,
             );
         }
     });
