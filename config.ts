@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Namespaces, backupRoleName, namespaceNames, replicationRoleName } from "./components/shared/naming";
 import { MAXMEMORY_POLICIES, MaxmemoryPolicy } from "./components/redis/conf";
+import { oidcProviderInRegion } from "./components/backup/backup-bucket";
 import {
     MAXMEMORY_LIMIT_FRACTION,
     REDIS_MEMORY_LIMIT_BYTES,
@@ -26,6 +27,7 @@ import {
     dnsName,
     ensure,
     intBetween,
+    notAfter,
     oneOf,
     retention,
     rfc3339,
@@ -98,6 +100,12 @@ export const CONFIG_SCHEMA = {
         default: false,
         description:
             "Disaster failover: lets this stack take the primary role without a demotion token while the other stack's deployed outputs still claim it (that region is lost). Only with primaryRegion = this region; turn it off once the lost region is rebuilt and deployed as a replica.",
+    },
+    mintCertificates: {
+        type: "boolean",
+        default: false,
+        description:
+            "`role: secondary` stack only, once the primary-role stack's region is lost for good: generate the pair's PostgreSQL TLS (new server and client CAs) in this stack instead of reading it from `primaryStack`, so `pulumi up` here renews the certificates. Role passwords are still read from `primaryStack`'s last outputs.",
     },
     kubeContext: {
         type: "string",
@@ -204,7 +212,7 @@ export const CONFIG_SCHEMA = {
         type: "string",
         default: "",
         description:
-            "Point-in-time restore: an RFC 3339 time renders a recovery Cluster restored to that time from this region's backups, next to the running one. Empty = no restore.",
+            "Point-in-time restore: an RFC 3339 time (not in the future) renders a recovery Cluster restored to that time from this region's backups, next to the running one. Empty = no restore.",
     },
     postgresPromotionToken: {
         type: "string",
@@ -232,7 +240,7 @@ export const CONFIG_SCHEMA = {
         type: "integer",
         default: 40,
         description:
-            "S3 lifecycle expiry (days) of backup objects and noncurrent versions: a safety net behind postgresBackupRetention, at least that window plus 7 days.",
+            "Days S3 keeps a noncurrent backup object (deleted by Barman's retention or overwritten) before deleting it for good; at least postgresBackupRetention plus 7 days. Current objects never expire by S3 lifecycle: postgresBackupRetention decides.",
     },
     backupReplicationTimeControl: {
         type: "boolean",
@@ -311,6 +319,8 @@ export interface RegionConfig {
     readonly primaryStack?: string;
     /** `disasterFailover`: take the primary role although the peer's deployed outputs still claim it. */
     readonly disasterFailover: boolean;
+    /** `mintCertificates`: this (secondary) stack generates the pair's PostgreSQL TLS instead of reading it. */
+    readonly mintCertificates: boolean;
     readonly kubernetes: { readonly context?: string; readonly kubeconfig?: pulumi.Output<string> };
     readonly manageOperators: boolean;
     readonly namespaces: Namespaces;
@@ -366,7 +376,7 @@ export interface BackupConfig {
     readonly bucketName?: string;
     /** Existing KMS key; undefined = create one for this region. */
     readonly kmsKeyArn?: string;
-    /** S3 lifecycle expiry in days. */
+    /** Days S3 keeps noncurrent versions (current objects never expire by lifecycle). */
     readonly retentionDays: number;
     /** S3 Replication Time Control on the backup replication (15-minute SLA). */
     readonly replicationTimeControl: boolean;
@@ -482,10 +492,11 @@ function rejectUnknownKeys(raw: RawConfig): void {
 }
 
 /**
- * Parses raw config into a RegionConfig. Pure: no Pulumi runtime access, so tests call it directly.
+ * Parses raw config into a RegionConfig. Pure: no Pulumi runtime access, so tests call it directly. `now`
+ * (the real clock by default) is only compared with postgresRecoveryTargetTime, never stored.
  * `secret` wraps values of secret keys (pulumi.secret in the program; identity-safe in tests).
  */
-export function parseRegionConfig(raw: RawConfig, stack: string): RegionConfig {
+export function parseRegionConfig(raw: RawConfig, stack: string, now: Date = new Date()): RegionConfig {
     rejectUnknownKeys(raw);
     const r = new Reader(raw);
     const regions = oneOf(AWS_REGIONS);
@@ -505,6 +516,13 @@ export function parseRegionConfig(raw: RawConfig, stack: string): RegionConfig {
     const primaryRegion = r.str("primaryRegion", oneOf([region, peerRegion])) || defaultPrimary;
     const isPrimary = primaryRegion === region;
     const disasterFailover = r.bool("disasterFailover");
+    const mintCertificates = r.bool("mintCertificates");
+    if (mintCertificates && role !== "secondary") {
+        throw new ConfigError(
+            `${PROJECT}:mintCertificates`,
+            "true is not allowed with role primary: the role: primary stack always mints the pair's certificates; the key lets a role: secondary stack take that over after the primary-role stack's region is lost for good",
+        );
+    }
     const promotionToken = parsePromotionToken(r, { region, primaryRegion, isPrimary, disasterFailover });
     const kubeContext = r.str("kubeContext");
     const kubeconfigRaw = r.str("kubeconfig");
@@ -530,6 +548,7 @@ export function parseRegionConfig(raw: RawConfig, stack: string): RegionConfig {
         isPrimary,
         primaryStack: primaryStack || undefined,
         disasterFailover,
+        mintCertificates,
         kubernetes: Object.freeze({
             context: kubeContext || undefined,
             kubeconfig: kubeconfigRaw ? pulumi.secret(kubeconfigRaw) : undefined,
@@ -540,7 +559,7 @@ export function parseRegionConfig(raw: RawConfig, stack: string): RegionConfig {
         dnsZone: r.str("dnsZone", dnsName),
         protect: r.bool("protect"),
         storageClass: r.str("storageClass", dnsName),
-        postgres: Object.freeze({ ...parsePostgres(r), promotionToken }),
+        postgres: Object.freeze({ ...parsePostgres(r, now), promotionToken }),
         backup: parseBackup(r, prefix, region),
         redis: parseRedis(r),
     });
@@ -603,11 +622,11 @@ export function retentionDays(policy: string): number {
     return Number(m[1]) * { d: 1, w: 7, m: 31 }[m[2] as "d" | "w" | "m"];
 }
 
-function parsePostgres(r: Reader): PostgresConfig {
+function parsePostgres(r: Reader, now: Date): PostgresConfig {
     const instances = r.int("postgresInstances", intBetween(3, 9));
     const poolerInstances = r.int("postgresPoolerInstances", intBetween(2, 20));
     const maxPool = Math.floor((POSTGRES_MAX_CONNECTIONS - POSTGRES_RESERVED_CONNECTIONS) / poolerInstances);
-    const target = r.str("postgresRecoveryTargetTime", rfc3339);
+    const target = r.str("postgresRecoveryTargetTime", rfc3339, notAfter(now));
     return Object.freeze({
         instances,
         durability: r.str("postgresDurability", oneOf(DURABILITY_CLASSES)) as Durability,
@@ -640,11 +659,14 @@ const S3_BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const OIDC_PROVIDER = /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/[a-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/;
 
 function parseBackup(r: Reader, prefix: string, region: string): BackupConfig {
-    const oidcProviderArn = r.str("oidcProviderArn", (v) =>
-        OIDC_PROVIDER.test(v)
-            ? undefined
-            : "expected the IAM OIDC provider of this region's EKS cluster, arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID> " +
-              "(find it with `aws eks describe-cluster --name <cluster> --query cluster.identity.oidc.issuer` and `aws iam list-open-id-connect-providers`)",
+    const oidcProviderArn = r.str(
+        "oidcProviderArn",
+        (v) =>
+            OIDC_PROVIDER.test(v)
+                ? undefined
+                : "expected the IAM OIDC provider of this region's EKS cluster, arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID> " +
+                  "(find it with `aws eks describe-cluster --name <cluster> --query cluster.identity.oidc.issuer` and `aws iam list-open-id-connect-providers`)",
+        oidcProviderInRegion(region),
     );
     const bucketName = r.str("backupBucketName", (v) =>
         S3_BUCKET.test(v) && !v.includes("--")
@@ -663,7 +685,7 @@ function parseBackup(r: Reader, prefix: string, region: string): BackupConfig {
         "backupRetentionDays",
         (v) =>
             intBetween(minDays, 3650)(v) &&
-            `expected an integer from ${minDays} to 3650: the S3 expiry must outlast postgresBackupRetention by a week, or it deletes the oldest base backup the recovery window still needs`,
+            `expected an integer from ${minDays} to 3650: objects Barman's retention deleted stay recoverable for at least postgresBackupRetention plus a week`,
     );
     const kmsKeyArn = r.str("backupKmsKeyArn", arnOf("kms"));
     const alarmTopicArn = r.str("backupAlarmTopicArn", arnOf("sns"), (v) =>

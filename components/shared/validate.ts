@@ -140,6 +140,18 @@ export const rfc3339: Check<string> = (v) =>
         ? undefined
         : "expected an RFC 3339 timestamp like 2026-11-24T06:00:00Z";
 
+/**
+ * An RFC 3339 time (already validated) that is not later than `now`: a recovery target in the future never
+ * completes (PostgreSQL replays every archived WAL and waits). `now` is the real clock at validation time only;
+ * it is never rendered, so plans stay reproducible.
+ */
+export function notAfter(now: Date): Check<string> {
+    return (v) =>
+        Date.parse(v) > now.getTime()
+            ? `expected a time in the past (it is now ${now.toISOString().replace(/\.\d{3}Z$/, "Z")}): a recovery target in the future is never reached`
+            : undefined;
+}
+
 /** An AWS ARN of the given service (e.g. "kms", "iam"). */
 export function arnOf(service: string): Check<string> {
     return (v) =>
