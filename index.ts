@@ -19,6 +19,7 @@ export = async () => {
         peerRegion: config.peerRegion,
         primaryRegion: config.primaryRegion,
         dnsZone: config.dnsZone,
+        role: config.role,
     };
     const selfStack = new pulumi.StackReference("self-stack", {
         name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,

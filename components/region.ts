@@ -93,16 +93,20 @@ export class DataRegion extends pulumi.ComponentResource {
                 writableFolders: postgresServerNames(c.region, c.postgres),
                 roleName: backupRoleName(c.namespacePrefix, c.region),
                 kmsKeyArn: c.backup.kmsKeyArn,
-                expirationDays: c.backup.retentionDays,
+                noncurrentExpirationDays: c.backup.retentionDays,
                 protect: c.protect,
             },
             childOpts,
         );
         // Cross-region PostgreSQL: the primary-role stack generates the pair's TLS trust; the other stack reads
         // it, and the role passwords (identical in every member of the topology), through the StackReference.
+        // With mintCertificates (the primary-role stack's region is lost for good) a secondary stack generates
+        // the TLS trust itself, so its certificates can be renewed; the passwords still come from primaryStack.
         let tls: ClusterTlsMaterial;
         let passwords: { app: pulumi.Output<string>; readonly: pulumi.Output<string> } | undefined;
-        if (c.role === "primary") {
+        if (c.role !== "primary" && !args.primaryStack)
+            throw new Error("DataRegion: a secondary stack needs primaryStack");
+        if (c.role === "primary" || c.mintCertificates) {
             this.postgresCertificates = new PostgresCertificates(
                 `${name}-postgres-certificates`,
                 {
@@ -115,12 +119,7 @@ export class DataRegion extends pulumi.ComponentResource {
             );
             tls = this.postgresCertificates.materialFor(c.region);
         } else {
-            if (!args.primaryStack) throw new Error("DataRegion: a secondary stack needs primaryStack");
-            const peerTls = args.primaryStack.requireOutput("postgresPeerTls") as pulumi.Output<ClusterTlsMaterial>;
-            const creds = args.primaryStack.requireOutput("postgresCredentials") as pulumi.Output<{
-                password: string;
-                readonlyPassword: string;
-            }>;
+            const peerTls = args.primaryStack!.requireOutput("postgresPeerTls") as pulumi.Output<ClusterTlsMaterial>;
             const field = (k: keyof ClusterTlsMaterial) => pulumi.secret(peerTls.apply((t) => t[k] as string));
             tls = {
                 serverCaCert: field("serverCaCert"),
@@ -131,6 +130,12 @@ export class DataRegion extends pulumi.ComponentResource {
                 replicationCert: field("replicationCert"),
                 replicationKey: field("replicationKey"),
             };
+        }
+        if (c.role !== "primary") {
+            const creds = args.primaryStack!.requireOutput("postgresCredentials") as pulumi.Output<{
+                password: string;
+                readonlyPassword: string;
+            }>;
             passwords = {
                 app: pulumi.secret(creds.apply((x) => x.password)),
                 readonly: pulumi.secret(creds.apply((x) => x.readonlyPassword)),

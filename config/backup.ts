@@ -2,7 +2,7 @@
  * AWS backup storage keys (`oidcProviderArn`, `backup*`): the S3 bucket, its KMS key and expiry, the
  * cross-region replication and its alarms, and the EKS OIDC provider the backup role trusts.
  */
-import { ConfigError, arnOf, intBetween } from "../components/shared/validate";
+import { ConfigError, arnOf, intBetween, oidcProviderInRegion } from "../components/shared/validate";
 import { KeySpec, PROJECT, Reader } from "./reader";
 
 /** The backup keys, in docs order. */
@@ -26,7 +26,7 @@ export const BACKUP_KEYS = {
         type: "integer",
         default: 40,
         description:
-            "S3 lifecycle expiry (days) of backup objects and noncurrent versions: a safety net behind postgresBackupRetention, at least that window plus 7 days.",
+            "Days S3 keeps a noncurrent backup object (deleted by Barman's retention or overwritten) before deleting it for good; at least postgresBackupRetention plus 7 days. Current objects never expire by S3 lifecycle: postgresBackupRetention decides.",
     },
     backupReplicationTimeControl: {
         type: "boolean",
@@ -49,7 +49,7 @@ export interface BackupConfig {
     readonly bucketName?: string;
     /** Existing KMS key; undefined = create one for this region. */
     readonly kmsKeyArn?: string;
-    /** S3 lifecycle expiry in days. */
+    /** Days S3 keeps noncurrent versions (current objects never expire by lifecycle). */
     readonly retentionDays: number;
     /** S3 Replication Time Control on the backup replication (15-minute SLA). */
     readonly replicationTimeControl: boolean;
@@ -72,11 +72,14 @@ const OIDC_PROVIDER = /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/[a-z0-9.-]+
 
 export function parseBackup(r: Reader<keyof typeof BACKUP_KEYS>, ctx: BackupContext): BackupConfig {
     const { prefix, region } = ctx;
-    const oidcProviderArn = r.str("oidcProviderArn", (v) =>
-        OIDC_PROVIDER.test(v)
-            ? undefined
-            : "expected the IAM OIDC provider of this region's EKS cluster, arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID> " +
-              "(find it with `aws eks describe-cluster --name <cluster> --query cluster.identity.oidc.issuer` and `aws iam list-open-id-connect-providers`)",
+    const oidcProviderArn = r.str(
+        "oidcProviderArn",
+        (v) =>
+            OIDC_PROVIDER.test(v)
+                ? undefined
+                : "expected the IAM OIDC provider of this region's EKS cluster, arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID> " +
+                  "(find it with `aws eks describe-cluster --name <cluster> --query cluster.identity.oidc.issuer` and `aws iam list-open-id-connect-providers`)",
+        oidcProviderInRegion(region),
     );
     const bucketName = r.str("backupBucketName", (v) =>
         S3_BUCKET.test(v) && !v.includes("--")
@@ -95,7 +98,7 @@ export function parseBackup(r: Reader<keyof typeof BACKUP_KEYS>, ctx: BackupCont
         "backupRetentionDays",
         (v) =>
             intBetween(minDays, 3650)(v) &&
-            `expected an integer from ${minDays} to 3650: the S3 expiry must outlast postgresBackupRetention by a week, or it deletes the oldest base backup the recovery window still needs`,
+            `expected an integer from ${minDays} to 3650: objects Barman's retention deleted stay recoverable for at least postgresBackupRetention plus a week`,
     );
     const kmsKeyArn = r.str("backupKmsKeyArn", arnOf("kms"));
     const alarmTopicArn = r.str("backupAlarmTopicArn", arnOf("sns"), (v) =>

@@ -42,15 +42,16 @@ export interface RegionConfig extends PairConfig, ClusterConfig {
 
 /**
  * Parses raw config into a RegionConfig. Pure: no Pulumi runtime access, so tests call it directly.
- * Secret keys are wrapped with pulumi.secret.
+ * Secret keys are wrapped with pulumi.secret. `now` (the real clock by default) is only compared with
+ * postgresRecoveryTargetTime, never stored or rendered.
  */
-export function parseRegionConfig(raw: RawConfig, stack: string): RegionConfig {
+export function parseRegionConfig(raw: RawConfig, stack: string, now: Date = new Date()): RegionConfig {
     rejectUnknownKeys(raw, CONFIG_SCHEMA);
     const r = new Reader(raw, CONFIG_SCHEMA);
     const pair = parsePair(r);
     const promotionToken = parsePromotionToken(r, pair);
     const cluster = parseCluster(r, pair);
-    const postgres = Object.freeze({ ...parsePostgres(r), promotionToken });
+    const postgres = Object.freeze({ ...parsePostgres(r, now), promotionToken });
     const config: RegionConfig = Object.freeze({
         stack,
         ...pair,

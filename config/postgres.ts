@@ -9,6 +9,7 @@ import {
     cnpgPromotionToken,
     cron6,
     intBetween,
+    notAfter,
     oneOf,
     retention,
     rfc3339,
@@ -88,7 +89,7 @@ export const POSTGRES_KEYS = {
         type: "string",
         default: "",
         description:
-            "Point-in-time restore: an RFC 3339 time renders a recovery Cluster restored to that time from this region's backups, next to the running one. Empty = no restore.",
+            "Point-in-time restore: an RFC 3339 time (not in the future) renders a recovery Cluster restored to that time from this region's backups, next to the running one. Empty = no restore.",
     },
     postgresPromotionToken: {
         type: "string",
@@ -192,12 +193,12 @@ export function retentionDays(policy: string): number {
     return Number(m[1]) * { d: 1, w: 7, m: 31 }[m[2] as "d" | "w" | "m"];
 }
 
-/** The `postgres*` keys except the promotion token (see {@link parsePromotionToken}). */
-export function parsePostgres(r: Reader<PostgresKey>): Omit<PostgresConfig, "promotionToken"> {
+/** The `postgres*` keys except the promotion token; `now` is only compared with the recovery target, never stored. */
+export function parsePostgres(r: Reader<PostgresKey>, now: Date): Omit<PostgresConfig, "promotionToken"> {
     const instances = r.int("postgresInstances", intBetween(3, 9));
     const poolerInstances = r.int("postgresPoolerInstances", intBetween(2, 20));
     const maxPool = Math.floor((POSTGRES_MAX_CONNECTIONS - POSTGRES_RESERVED_CONNECTIONS) / poolerInstances);
-    const target = r.str("postgresRecoveryTargetTime", rfc3339);
+    const target = r.str("postgresRecoveryTargetTime", rfc3339, notAfter(now));
     return {
         instances,
         durability: r.str("postgresDurability", oneOf(DURABILITY_CLASSES)) as Durability,

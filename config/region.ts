@@ -58,6 +58,12 @@ export const REGION_KEYS = {
         description:
             "Disaster failover: lets this stack take the primary role without a demotion token while the other stack's deployed outputs still claim it (that region is lost). Only with primaryRegion = this region; turn it off once the lost region is rebuilt and deployed as a replica.",
     },
+    mintCertificates: {
+        type: "boolean",
+        default: false,
+        description:
+            "`role: secondary` stack only, once the primary-role stack's region is lost for good: generate the pair's PostgreSQL TLS (new server and client CAs) in this stack instead of reading it from `primaryStack`, so `pulumi up` here renews the certificates. Role passwords are still read from `primaryStack`'s last outputs.",
+    },
     kubeContext: {
         type: "string",
         default: "",
@@ -107,6 +113,8 @@ export interface PairConfig {
     readonly primaryStack?: string;
     /** `disasterFailover`: take the primary role although the peer's deployed outputs still claim it. */
     readonly disasterFailover: boolean;
+    /** `mintCertificates`: this (secondary) stack generates the pair's PostgreSQL TLS instead of reading it. */
+    readonly mintCertificates: boolean;
 }
 
 /** Where the stack deploys and the names every service shares. */
@@ -139,6 +147,14 @@ export function parsePair(r: Reader<RegionKey>): PairConfig {
     }
     const defaultPrimary = role === "primary" ? region : peerRegion;
     const primaryRegion = r.str("primaryRegion", oneOf([region, peerRegion])) || defaultPrimary;
+    const disasterFailover = r.bool("disasterFailover");
+    const mintCertificates = r.bool("mintCertificates");
+    if (mintCertificates && role !== "secondary") {
+        throw new ConfigError(
+            `${PROJECT}:mintCertificates`,
+            "true is not allowed with role primary: the role: primary stack always mints the pair's certificates; the key lets a role: secondary stack take that over after the primary-role stack's region is lost for good",
+        );
+    }
     return {
         region,
         peerRegion,
@@ -146,7 +162,8 @@ export function parsePair(r: Reader<RegionKey>): PairConfig {
         primaryRegion,
         isPrimary: primaryRegion === region,
         primaryStack: primaryStack || undefined,
-        disasterFailover: r.bool("disasterFailover"),
+        disasterFailover,
+        mintCertificates,
     };
 }
 

@@ -72,18 +72,19 @@ describe("backup bucket (AWS)", () => {
         });
     });
 
-    it("archives to Glacier Instant Retrieval after 30 days and expires after the retention window", async () => {
+    it("archives to Glacier Instant Retrieval after 30 days and expires only noncurrent versions and delete markers", async () => {
         const east = await render("us-east");
         const lc = inputs(
             find(east, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "geo-backup-lifecycle"),
         );
+        // No expiration of current objects: Barman's retention (the ObjectStore's retentionPolicy) deletes them,
+        // so failed scheduled backups never let S3 delete the newest base backup.
         assert.deepEqual(lc.rules, [
             {
-                id: "archive-then-expire",
+                id: "archive-and-expire-noncurrent",
                 status: "Enabled",
                 filter: {},
                 transitions: [{ days: 30, storageClass: "GLACIER_IR" }],
-                expiration: { days: 40 },
                 noncurrentVersionTransitions: [{ noncurrentDays: 30, storageClass: "GLACIER_IR" }],
                 noncurrentVersionExpiration: { noncurrentDays: 40 },
                 abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
@@ -94,14 +95,25 @@ describe("backup bucket (AWS)", () => {
                 filter: {},
                 expiration: { expiredObjectDeleteMarker: true },
             },
+            // The disaster runbook moves a diverged archive there: no Barman manages it any more.
+            {
+                id: "expire-retired-archives",
+                status: "Enabled",
+                filter: { prefix: "diverged/" },
+                expiration: { days: 40 },
+            },
         ]);
+        const objectStore = inputs(
+            find(east, "kubernetes:barmancloud.cnpg.io/v1:ObjectStore", "geo-postgres-main-objectstore"),
+        );
+        assert.equal(objectStore.spec.retentionPolicy, "30d");
         const r = await render("us-east", { backupRetentionDays: "90" });
         const lc90 = inputs(
             find(r, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "geo-backup-lifecycle"),
         );
         assert.deepEqual(
             [lc90.rules[0].expiration, lc90.rules[0].noncurrentVersionExpiration],
-            [{ days: 90 }, { noncurrentDays: 90 }],
+            [undefined, { noncurrentDays: 90 }],
         );
     });
 
@@ -241,7 +253,7 @@ describe("backup bucket (AWS)", () => {
         it("rejects an S3 expiry shorter than the recovery window plus a week", () => {
             assert.equal(
                 err({ "geo-data:backupRetentionDays": "30" }),
-                "geo-data:backupRetentionDays: 30 is not allowed; expected an integer from 37 to 3650: the S3 expiry must outlast postgresBackupRetention by a week, or it deletes the oldest base backup the recovery window still needs",
+                "geo-data:backupRetentionDays: 30 is not allowed; expected an integer from 37 to 3650: objects Barman's retention deleted stay recoverable for at least postgresBackupRetention plus a week",
             );
             assert.match(
                 err({ "geo-data:postgresBackupRetention": "2m" }),
@@ -276,7 +288,7 @@ describe("backup bucket (AWS)", () => {
                 roleName: "r",
             });
             assert.deepEqual(
-                [a.prefix, a.archiveAfterDays, a.expirationDays, a.protect, a.kmsKeyArn],
+                [a.prefix, a.archiveAfterDays, a.noncurrentExpirationDays, a.protect, a.kmsKeyArn],
                 ["postgres", 30, 40, true, undefined],
             );
             assert.throws(
@@ -300,11 +312,23 @@ describe("backup bucket (AWS)", () => {
                         oidcProviderArn: OIDC,
                         serviceAccounts: ["system:serviceaccount:db:pg"],
                         roleName: "r",
-                        expirationDays: 30,
+                        noncurrentExpirationDays: 30,
                     }),
                 (e: Error) =>
                     e.message ===
-                    "BackupBucket.expirationDays: 30 is not allowed; expected an integer from 31 to 3650 (S3 expires objects only after their transition)",
+                    "BackupBucket.noncurrentExpirationDays: 30 is not allowed; expected an integer from 31 to 3650 (S3 expires objects only after their transition)",
+            );
+            // The component refuses another region's EKS provider too, not only config.ts.
+            assert.throws(
+                () =>
+                    validateBackupBucketArgs({
+                        bucketName: "b",
+                        region: "us-west-2",
+                        oidcProviderArn: OIDC,
+                        serviceAccounts: ["system:serviceaccount:db:pg"],
+                        roleName: "r",
+                    }),
+                /^ConfigError: BackupBucket\.oidcProviderArn: .* it names the EKS OIDC provider of us-east-1, but this stack deploys to us-west-2/,
             );
         });
     });

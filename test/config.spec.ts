@@ -10,12 +10,15 @@ import {
     render,
 } from "./support";
 
+const WEST_OIDC =
+    "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE0A2F9C34B1D6E08A7CEXAMPLE";
+
 const WEST = {
     "geo-data:region": "us-west-2",
     "geo-data:peerRegion": "us-east-1",
     "geo-data:role": "secondary",
     "geo-data:primaryStack": "acme/geo-data/us-east",
-    "geo-data:oidcProviderArn": OIDC,
+    "geo-data:oidcProviderArn": WEST_OIDC,
 };
 
 describe("config/", () => {
@@ -158,6 +161,38 @@ describe("config/", () => {
     for (const [what, extra, message] of replicationCases) {
         it(`rejects ${what} naming the key`, () => assert.equal(parseError({ ...EAST, ...extra }), message));
     }
+
+    it("refuses an EKS OIDC provider of another region (an IRSA role that can never be assumed)", () => {
+        assert.equal(
+            parseError({ ...WEST, "geo-data:oidcProviderArn": OIDC }),
+            `geo-data:oidcProviderArn: ${JSON.stringify(OIDC)} is not allowed; it names the EKS OIDC provider of us-east-1, but this stack deploys to us-west-2: ` +
+                "expected arn:aws:iam::<account>:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/<ID> (the provider of the us-west-2 cluster; an IRSA role trusting another cluster's issuer can never be assumed)",
+        );
+        assert.equal(parseRegionConfig(WEST, "us-west").backup.oidcProviderArn, WEST_OIDC);
+        // A non-EKS issuer (self-managed cluster) names no region: accepted.
+        const custom = "arn:aws:iam::123456789012:oidc-provider/oidc.example.com/k8s";
+        assert.equal(
+            parseRegionConfig({ ...WEST, "geo-data:oidcProviderArn": custom }, "us-west").backup.oidcProviderArn,
+            custom,
+        );
+    });
+
+    it("refuses a postgresRecoveryTargetTime in the future, comparing with the clock only to validate", () => {
+        const now = new Date("2026-12-01T12:00:00Z");
+        const at = (t: string) => ({ ...EAST, "geo-data:postgresRecoveryTargetTime": t });
+        assert.throws(() => parseRegionConfig(at("2026-12-01T12:00:01Z"), "us-east", now), {
+            message:
+                'geo-data:postgresRecoveryTargetTime: "2026-12-01T12:00:01Z" is not allowed; expected a time in the past (it is now 2026-12-01T12:00:00Z): a recovery target in the future is never reached',
+        });
+        // An offset is compared as the instant it denotes: 13:30+01:00 is 12:30Z.
+        assert.throws(() => parseRegionConfig(at("2026-12-01T13:30:00+01:00"), "us-east", now), /in the past/);
+        assert.equal(
+            parseRegionConfig(at("2026-12-01T12:59:59+01:00"), "us-east", now).postgres.recoveryTargetTime,
+            "2026-12-01T12:59:59+01:00",
+        );
+        // Without `now`, the real clock: a target a century ahead is refused.
+        assert.match(parseError(at("2126-01-01T00:00:00Z")), /^geo-data:postgresRecoveryTargetTime: .*in the past/);
+    });
 
     it("ignores other namespaces (aws:region, kubernetes:…)", () => {
         assert.equal(parseRegionConfig({ ...EAST, "aws:region": "us-east-1" }, "us-east").region, "us-east-1");

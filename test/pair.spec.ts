@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { PairInfo, checkConfigsAgree, checkPair } from "../components/shared/pair";
-import { SAMPLE_PROMOTION_TOKEN, render } from "./support";
+import { parseRegionConfig } from "../config";
+import { find, inputs, ofType, renderError, SAMPLE_PROMOTION_TOKEN, render } from "./support";
 
 const WEST: PairInfo = {
     region: "us-west-2",
@@ -55,6 +56,76 @@ describe("region pair checks", () => {
         assert.equal(
             outcome(WEST, undefined),
             'error: geo-data:primaryStack: stack acme/geo-data/us-east exports no "pair" output; deploy it first (pulumi up --stack us-east)',
+        );
+    });
+
+    it("refuses two stacks with role primary (both would mint the pair's CAs and passwords)", () => {
+        assert.equal(
+            outcome({ ...WEST, role: "primary" }, { ...EAST, role: "primary" }),
+            'error: geo-data:role: is "primary" but stack acme/geo-data/us-east is deployed with role "primary" too: both stacks would mint the pair\'s CAs and passwords. ' +
+                'Exactly one stack has role "primary"; set role: secondary here (with primaryStack: acme/geo-data/us-east). ' +
+                "To renew certificates here after that stack's region is lost for good, set geo-data:mintCertificates true on this secondary instead",
+        );
+        assert.equal(outcome({ ...WEST, role: "secondary" }, { ...EAST, role: "primary" }), "ok");
+        // A peer deployed before `role` was published names none: nothing to compare.
+        assert.equal(outcome({ ...WEST, role: "primary" }, EAST), "ok");
+        assert.throws(
+            () =>
+                checkConfigsAgree([
+                    { stack: "us-east", region: "us-east-1", primaryRegion: "us-east-1", role: "primary" },
+                    { stack: "us-west", region: "us-west-2", primaryRegion: "us-east-1", role: "primary" },
+                ]),
+            {
+                message:
+                    'geo-data:role: is "primary" in more than one stack (us-east, us-west): both would mint the pair\'s CAs and passwords. Exactly one stack has role "primary", the other role "secondary" with primaryStack naming it',
+            },
+        );
+    });
+
+    it("us-west with role primary fails against the deployed us-east (also role primary), naming the key", async () => {
+        const west = await render("us-west");
+        assert.equal((west.outputs.pair as PairInfo).role, "secondary");
+        assert.match(
+            await renderError("us-west", { role: "primary" }),
+            /^geo-data:role: is "primary" but stack organization\/geo-data\/us-east is deployed with role "primary" too/,
+        );
+    });
+
+    it("mintCertificates: a secondary whose primary-role stack is lost for good mints (and renews) the TLS itself", async () => {
+        const east = await render("us-east");
+        const west = await render("us-west", { mintCertificates: "true" }, {});
+        assert.equal(ofType(west, "tls:index/privateKey:PrivateKey").length, 5, "2 CAs, 2 servers, replication");
+        const own = west.outputs.postgresPeerTls as Record<string, string>;
+        assert.ok(west.secretOutputNames.includes("postgresPeerTls"), "the rebuilt other region reads it from here");
+        const data = (name: string) => inputs(find(west, "kubernetes:core/v1:Secret", name)).stringData;
+        const certs = find(west, "geo:postgres:PostgresCertificates", "geo-postgres-certificates");
+        assert.equal(certs.parent, "geo:index:DataRegion::geo");
+        assert.ok(own.serverCaCert, "us-west exports the peer material of its own CA");
+        // Passwords stay those of the (lost) primary-role stack's last outputs: clients keep working.
+        assert.equal(
+            data("geo-postgres-main-app-secret").password,
+            inputs(find(east, "kubernetes:core/v1:Secret", "geo-postgres-main-app-secret")).stringData.password,
+        );
+        assert.equal(
+            ofType(west, "random:index/randomPassword:RandomPassword").filter((r) => r.name.startsWith("geo-postgres"))
+                .length,
+            0,
+        );
+        // Only a secondary may take it over.
+        assert.throws(
+            () =>
+                parseRegionConfig(
+                    {
+                        "geo-data:region": "us-east-1",
+                        "geo-data:peerRegion": "us-west-2",
+                        "geo-data:role": "primary",
+                        "geo-data:oidcProviderArn":
+                            "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE",
+                        "geo-data:mintCertificates": "true",
+                    },
+                    "us-east",
+                ),
+            /^ConfigError: geo-data:mintCertificates: true is not allowed with role primary/,
         );
     });
 

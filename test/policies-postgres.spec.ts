@@ -240,7 +240,7 @@ const cases: Case[] = [
         ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "geo-backup-lifecycle"],
         (i) => delete i.rules[0].noncurrentVersionExpiration,
         "geo-backup-bucket",
-        `Bucket ${BUCKET} has no enabled lifecycle rule with a noncurrent version expiration.`,
+        `Bucket ${BUCKET} has no enabled lifecycle rule with a noncurrent version expiration within 3650 days.`,
     ],
     [
         "lifecycle rule disabled",
@@ -248,7 +248,24 @@ const cases: Case[] = [
         ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "geo-backup-lifecycle"],
         (i) => (i.rules[0].status = "Disabled"),
         "geo-backup-bucket",
-        `Bucket ${BUCKET} has no enabled lifecycle rule with a transition, an expiration within 3650 days, a noncurrent version expiration.`,
+        `Bucket ${BUCKET} has no enabled lifecycle rule with a transition, a noncurrent version expiration within 3650 days.`,
+    ],
+    [
+        "no delete marker cleanup",
+        bucketConfigureLifecycle,
+        ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "geo-backup-lifecycle"],
+        (i) => i.rules.splice(1, 1),
+        "geo-backup-bucket",
+        `Bucket ${BUCKET} has no enabled lifecycle rule with an expired delete marker cleanup.`,
+    ],
+    [
+        "current objects expire by age",
+        bucketConfigureLifecycle,
+        ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "geo-backup-lifecycle"],
+        (i) => (i.rules[0].expiration = { days: 40 }),
+        "geo-backup-bucket",
+        `Bucket ${BUCKET} expires current objects after 40 days (rule "archive-and-expire-noncurrent"): once scheduled backups fail for that long, S3 deletes the newest base backup. ` +
+            "Remove expiration days/date; let Barman's retentionPolicy delete current objects and expire only noncurrent versions and delete markers.",
     ],
     [
         "unprotected Cluster",

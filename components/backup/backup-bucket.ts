@@ -6,7 +6,20 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, argChecks, arnOf, intBetween } from "../shared/validate";
+import {
+    ConfigError,
+    argChecks,
+    arnOf,
+    intBetween,
+    oidcProviderInRegion,
+    oidcProviderRegion,
+} from "../shared/validate";
+
+/**
+ * Prefix of archives retired by the disaster-failover runbook (a diverged timeline moved out of the backup
+ * prefix, see tools/switchover.ts): no Barman manages them any more, so the lifecycle expires them by age.
+ */
+export const RETIRED_PREFIX = "diverged/";
 
 /** Storage class backups move to after `archiveAfterDays`. Glacier Instant Retrieval: still readable by barman-cloud-restore without a manual S3 restore. */
 export const ARCHIVE_STORAGE_CLASS = "GLACIER_IR";
@@ -35,8 +48,12 @@ export interface BackupBucketArgs {
     readonly kmsKeyArn?: string;
     /** Days after which current and noncurrent objects move to ARCHIVE_STORAGE_CLASS. Defaults to 30. */
     readonly archiveAfterDays?: number;
-    /** Days after which current objects expire and noncurrent versions are deleted. Defaults to 40. */
-    readonly expirationDays?: number;
+    /**
+     * Days a noncurrent version (an object Barman's retention deleted, or one a write replaced) is kept before
+     * S3 deletes it for good. Current objects never expire by lifecycle: Barman's retention policy decides which
+     * base backups and WAL to delete, so failing backups never let S3 delete the last good one. Defaults to 40.
+     */
+    readonly noncurrentExpirationDays?: number;
     /** `protect` and `retainOnDelete` on the bucket and the key. Defaults to true. */
     readonly protect?: boolean;
     /** Tags on every AWS resource. Defaults to none. */
@@ -56,7 +73,7 @@ export function validateBackupBucketArgs(args: BackupBucketArgs): ResolvedBackup
         ...args,
         prefix: args.prefix ?? "postgres",
         archiveAfterDays: args.archiveAfterDays ?? 30,
-        expirationDays: args.expirationDays ?? 40,
+        noncurrentExpirationDays: args.noncurrentExpirationDays ?? 40,
         protect: args.protect ?? true,
         tags: args.tags ?? {},
     };
@@ -67,8 +84,13 @@ export function validateBackupBucketArgs(args: BackupBucketArgs): ResolvedBackup
             fail("writableFolders", f, "expected lower-case letters, digits and '-' (no slashes)");
     const archive = intBetween(1, 3650)(a.archiveAfterDays);
     if (archive) fail("archiveAfterDays", a.archiveAfterDays, archive);
-    const expiry = intBetween(a.archiveAfterDays + 1, 3650)(a.expirationDays);
-    if (expiry) fail("expirationDays", a.expirationDays, `${expiry} (S3 expires objects only after their transition)`);
+    const expiry = intBetween(a.archiveAfterDays + 1, 3650)(a.noncurrentExpirationDays);
+    if (expiry)
+        fail(
+            "noncurrentExpirationDays",
+            a.noncurrentExpirationDays,
+            `${expiry} (S3 expires objects only after their transition)`,
+        );
     if (a.kmsKeyArn !== undefined && arnOf("kms")(a.kmsKeyArn))
         fail("kmsKeyArn", a.kmsKeyArn, arnOf("kms")(a.kmsKeyArn)!);
     if (!a.serviceAccounts.length) fail("serviceAccounts", a.serviceAccounts, "expected at least one service account");
@@ -80,6 +102,8 @@ export function validateBackupBucketArgs(args: BackupBucketArgs): ResolvedBackup
     if (!/^[A-Za-z0-9+=,.@_-]{1,64}$/.test(a.roleName))
         fail("roleName", a.roleName, "expected an IAM role name of at most 64 characters");
     issuerOf(a.oidcProviderArn);
+    const wrongRegion = oidcProviderInRegion(a.region)(a.oidcProviderArn);
+    if (wrongRegion) fail("oidcProviderArn", a.oidcProviderArn, wrongRegion);
     return a;
 }
 
@@ -100,6 +124,8 @@ export function issuerOf(oidcProviderArn: string): string {
         );
     return m[1];
 }
+
+export { oidcProviderInRegion, oidcProviderRegion };
 
 /** The IRSA trust policy: only the listed service accounts, only for STS. */
 export function irsaTrustPolicy(oidcProviderArn: string, serviceAccounts: readonly string[]): Record<string, unknown> {
@@ -195,20 +221,28 @@ export function tlsOnlyBucketPolicy(bucketArn: string): Record<string, unknown> 
     };
 }
 
-/** Lifecycle: archive after `archiveAfterDays`, expire after `expirationDays`, clean up uploads and markers. */
+/**
+ * Lifecycle: archive current and noncurrent objects after `archiveAfterDays`; delete noncurrent versions
+ * `noncurrentExpirationDays` after they became noncurrent; remove delete markers left without versions and
+ * abandoned multipart uploads. There is deliberately no `expiration.days` on current objects: a fixed age
+ * would delete the newest base backup once scheduled backups had failed for that long (with daily backups and
+ * a 30-day window, ~9 days of failures under a 40-day expiry). Barman's retention (the ObjectStore's
+ * `retentionPolicy`) deletes what the recovery window no longer needs; versioning keeps those deletions
+ * recoverable for `noncurrentExpirationDays`. Only archives the runbook retired under RETIRED_PREFIX expire by
+ * age (after `noncurrentExpirationDays`).
+ */
 export function lifecycleRules(
     archiveAfterDays: number,
-    expirationDays: number,
+    noncurrentExpirationDays: number,
 ): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
     return [
         {
-            id: "archive-then-expire",
+            id: "archive-and-expire-noncurrent",
             status: "Enabled",
             filter: {},
             transitions: [{ days: archiveAfterDays, storageClass: ARCHIVE_STORAGE_CLASS }],
-            expiration: { days: expirationDays },
             noncurrentVersionTransitions: [{ noncurrentDays: archiveAfterDays, storageClass: ARCHIVE_STORAGE_CLASS }],
-            noncurrentVersionExpiration: { noncurrentDays: expirationDays },
+            noncurrentVersionExpiration: { noncurrentDays: noncurrentExpirationDays },
             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
         },
         {
@@ -216,6 +250,12 @@ export function lifecycleRules(
             status: "Enabled",
             filter: {},
             expiration: { expiredObjectDeleteMarker: true },
+        },
+        {
+            id: "expire-retired-archives",
+            status: "Enabled",
+            filter: { prefix: RETIRED_PREFIX },
+            expiration: { days: noncurrentExpirationDays },
         },
     ];
 }
@@ -311,7 +351,7 @@ export class BackupBucket extends pulumi.ComponentResource {
         // Lifecycle rules on noncurrent versions need versioning first.
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-lifecycle`,
-            { bucket, region: a.region, rules: lifecycleRules(a.archiveAfterDays, a.expirationDays) },
+            { bucket, region: a.region, rules: lifecycleRules(a.archiveAfterDays, a.noncurrentExpirationDays) },
             { ...child, dependsOn: [this.bucket, versioning] },
         );
         new aws.s3.BucketPolicy(

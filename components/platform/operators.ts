@@ -1,8 +1,42 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PART_OF } from "../shared/labels";
+import * as random from "@pulumi/random";
+import { meta } from "../shared/k8s";
+import { PART_OF, standardLabels } from "../shared/labels";
 import { operatorNamespaces } from "../shared/naming";
 import { ChartPin, charts, manifests } from "../shared/versions";
+import { createCertManagerReady } from "./cert-manager-ready";
+
+/** The Secret holding Grafana's admin login (generated password), in the monitoring namespace. */
+export const GRAFANA_ADMIN_SECRET = "grafana-admin";
+
+/**
+ * kube-prometheus-stack values (chart 88.2.0; every path checked against the chart's values.yaml and, under
+ * `grafana`, the grafana subchart's values.yaml at that release):
+ * - `prometheus.prometheusSpec.{serviceMonitor,podMonitor,rule}SelectorNilUsesHelmValues: false` — select every
+ *   ServiceMonitor/PodMonitor/PrometheusRule, not only those labelled with the release.
+ * - `nodeExporter.enabled: false` — the prometheus-node-exporter DaemonSet needs hostNetwork, hostPID and
+ *   hostPath volumes, which the monitoring namespace's `baseline` Pod Security forbids: it would never get a
+ *   pod and the chart would never become ready. EKS clusters run their own node monitoring; the data tier's
+ *   alerts need none of its metrics.
+ * - `grafana.admin.{existingSecret,userKey,passwordKey}` — the grafana subchart reads the admin login from
+ *   that Secret instead of kube-prometheus-stack's default `grafana.adminPassword: prom-operator`.
+ */
+export function kubePrometheusStackValues(grafanaAdminSecret: string): Record<string, unknown> {
+    return {
+        prometheus: {
+            prometheusSpec: {
+                serviceMonitorSelectorNilUsesHelmValues: false,
+                podMonitorSelectorNilUsesHelmValues: false,
+                ruleSelectorNilUsesHelmValues: false,
+            },
+        },
+        nodeExporter: { enabled: false },
+        grafana: {
+            admin: { existingSecret: grafanaAdminSecret, userKey: "admin-user", passwordKey: "admin-password" },
+        },
+    };
+}
 
 /** Arguments of Operators. */
 export interface OperatorsArgs {
@@ -72,27 +106,53 @@ export class Operators extends pulumi.ComponentResource {
         const strimziNs = ns("strimzi", operatorNamespaces.strimzi);
         const minioNs = ns("minio", operatorNamespaces.minio);
 
-        const monitoring = chart("kube-prometheus-stack", charts.kubePrometheusStack, args.monitoringNamespace, {
-            // Select every ServiceMonitor/PodMonitor/PrometheusRule, not only those labelled with the release.
-            prometheus: {
-                prometheusSpec: {
-                    serviceMonitorSelectorNilUsesHelmValues: false,
-                    podMonitorSelectorNilUsesHelmValues: false,
-                    ruleSelectorNilUsesHelmValues: false,
-                },
+        // Grafana's admin login: a generated password (never the chart's default), read with
+        // kubectl get secret grafana-admin -n <monitoring namespace> -o jsonpath='{.data.admin-password}'.
+        const grafanaPassword = new random.RandomPassword(
+            `${name}-grafana-admin-password`,
+            { length: 32, special: false },
+            { parent: this },
+        );
+        const grafanaAdmin = new k8s.core.v1.Secret(
+            `${name}-grafana-admin`,
+            {
+                metadata: pulumi.output(args.monitoringNamespace).apply((ns) =>
+                    meta(
+                        GRAFANA_ADMIN_SECRET,
+                        ns,
+                        standardLabels({
+                            app: "grafana",
+                            instance: "kube-prometheus-stack",
+                            component: "credentials",
+                        }),
+                    ),
+                ),
+                type: "Opaque",
+                stringData: { "admin-user": "admin", "admin-password": grafanaPassword.result },
             },
-        });
+            { parent: this, additionalSecretOutputs: ["stringData", "data"] },
+        );
+        const monitoring = chart(
+            "kube-prometheus-stack",
+            charts.kubePrometheusStack,
+            args.monitoringNamespace,
+            kubePrometheusStackValues(GRAFANA_ADMIN_SECRET),
+            [grafanaAdmin],
+        );
         const certManager = chart("cert-manager", charts.certManager, certNs.metadata.name, {
             crds: { enabled: true },
         });
+        // The chart is "ready" before its webhook serves: wait for cert-manager's API itself.
+        const certManagerReady = createCertManagerReady(name, operatorNamespaces.certManager, certManager, this);
         const cnpg = chart("cloudnative-pg", charts.cloudnativePg, cnpgNs.metadata.name, {
             crds: { create: true },
         });
-        // The plugin's manifest installs into cnpg-system and needs cert-manager for its certificates.
+        // The plugin's manifest installs into cnpg-system and creates an Issuer and Certificates at once: it
+        // waits for the check above, not only for the chart.
         const barman = new k8s.yaml.v2.ConfigFile(
             `${name}-barman-cloud-plugin`,
             { file: manifests.barmanCloudPlugin.url },
-            { parent: this, dependsOn: [cnpg, certManager] },
+            { parent: this, dependsOn: [cnpg, certManagerReady] },
         );
         const strimzi = chart("strimzi", charts.strimzi, strimziNs.metadata.name, { watchAnyNamespace: true });
         const minio = chart("minio-operator", charts.minioOperator, minioNs.metadata.name, {});

@@ -14,6 +14,8 @@ export interface PairInfo {
     readonly primaryRegion: string;
     /** The DNS zone of cross-region endpoints. */
     readonly dnsZone: string;
+    /** The stack's `role` (who mints the pair's shared material). Absent in outputs of deployments before it was published. */
+    readonly role?: string;
 }
 
 /**
@@ -45,6 +47,14 @@ export function checkPair(
     if (self.peerRegion !== peer.region) fail("peerRegion", self.peerRegion, peer.region, "region");
     if (self.region !== peer.peerRegion) fail("region", self.region, peer.peerRegion, "peerRegion");
     if (self.dnsZone !== peer.dnsZone) fail("dnsZone", self.dnsZone, peer.dnsZone, "dnsZone");
+    if (self.role === "primary" && peer.role === "primary") {
+        throw new ConfigError(
+            "geo-data:role",
+            `is "primary" but stack ${peerStack} is deployed with role "primary" too: both stacks would mint the pair's CAs and passwords. ` +
+                `Exactly one stack has role "primary"; set role: secondary here (with primaryStack: ${peerStack}). ` +
+                "To renew certificates here after that stack's region is lost for good, set geo-data:mintCertificates true on this secondary instead",
+        );
+    }
     if (self.primaryRegion === peer.primaryRegion) return;
     if (self.primaryRegion === self.region && peer.primaryRegion === peer.region) {
         if (disasterFailover) {
@@ -93,13 +103,24 @@ export interface StackView {
     readonly stack: string;
     readonly region: string;
     readonly primaryRegion: string;
+    /** The stack's `role`; at most one stack may be `primary`. */
+    readonly role?: string;
 }
 
 /**
- * Static check over the committed stack configs: every stack must name the same primary region, and it
- * must be one of the stacks' regions. Split brain by config fails here, before anything is deployed.
+ * Static check over the committed stack configs: at most one stack has `role: primary`, every stack must
+ * name the same primary region, and it must be one of the stacks' regions. Split brain by config fails here,
+ * before anything is deployed.
  */
 export function checkConfigsAgree(views: readonly StackView[]): string {
+    const minting = views.filter((v) => v.role === "primary");
+    if (minting.length > 1) {
+        throw new ConfigError(
+            "geo-data:role",
+            `is "primary" in more than one stack (${minting.map((v) => v.stack).join(", ")}): both would mint the pair's CAs and passwords. ` +
+                'Exactly one stack has role "primary", the other role "secondary" with primaryStack naming it',
+        );
+    }
     const named = [...new Set(views.map((v) => v.primaryRegion))];
     if (named.length !== 1) {
         throw new ConfigError(

@@ -140,6 +140,18 @@ export const rfc3339: Check<string> = (v) =>
         ? undefined
         : "expected an RFC 3339 timestamp like 2026-11-24T06:00:00Z";
 
+/**
+ * An RFC 3339 time (already validated) that is not later than `now`: a recovery target in the future never
+ * completes (PostgreSQL replays every archived WAL and waits). `now` is the real clock at validation time only;
+ * it is never rendered, so plans stay reproducible.
+ */
+export function notAfter(now: Date): Check<string> {
+    return (v) =>
+        Date.parse(v) > now.getTime()
+            ? `expected a time in the past (it is now ${now.toISOString().replace(/\.\d{3}Z$/, "Z")}): a recovery target in the future is never reached`
+            : undefined;
+}
+
 /** An AWS ARN of the given service (e.g. "kms", "iam"). */
 export function arnOf(service: string): Check<string> {
     return (v) =>
@@ -208,5 +220,27 @@ export function argChecks(component: string): {
             return value;
         },
         fail,
+    };
+}
+
+/**
+ * The AWS region an EKS cluster's IAM OIDC provider belongs to (`oidc.eks.<region>.amazonaws.com/id/<ID>`),
+ * or undefined for an issuer that is not an EKS one.
+ */
+export function oidcProviderRegion(oidcProviderArn: string): string | undefined {
+    const m = /:oidc-provider\/oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\//.exec(oidcProviderArn);
+    return m ? m[1] : undefined;
+}
+
+/**
+ * An EKS OIDC provider must be the one of this region's cluster: the pods' web identity tokens are issued by
+ * their own cluster, so a role trusting another region's provider can never be assumed (backups fail).
+ */
+export function oidcProviderInRegion(region: string): Check<string> {
+    return (arn) => {
+        const named = oidcProviderRegion(arn);
+        return named === undefined || named === region
+            ? undefined
+            : `it names the EKS OIDC provider of ${named}, but this stack deploys to ${region}: expected arn:aws:iam::<account>:oidc-provider/oidc.eks.${region}.amazonaws.com/id/<ID> (the provider of the ${region} cluster; an IRSA role trusting another cluster's issuer can never be assumed)`;
     };
 }

@@ -77,6 +77,11 @@ export const images = {
     redisExporter: "docker.io/oliver006/redis_exporter:v1.80.0",
     /** MinIO server for the Tenant. */
     minio: "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
+    /**
+     * cert-manager's own API readiness check (the image of the chart's `startupapicheck` Job, same release as
+     * charts.certManager): the Job that gates the Barman Cloud plugin on a serving cert-manager webhook.
+     */
+    certManagerStartupApiCheck: "quay.io/jetstack/cert-manager-startupapicheck:v1.19.1",
     /** MinIO client used by the bucket/replication Job. */
     minioClient: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
 } as const;
