@@ -5,7 +5,7 @@
  *
  * Each service owns its keys, defaults and validation in its own module (region.ts, postgres.ts, backup.ts,
  * redis.ts); CONFIG_SCHEMA assembles them, and Pulumi.yaml's `config:` block and docs/configuration.md are
- * generated from it (`npm run sync-config`) and checked by test/config-schema.spec.ts.
+ * generated from it (`npm run docs`) and checked by test/config-schema.spec.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_KEYS, BackupConfig, parseBackup } from "./backup";

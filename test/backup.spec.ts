@@ -318,7 +318,7 @@ describe("backup bucket (AWS)", () => {
                     e.message ===
                     "BackupBucket.noncurrentExpirationDays: 30 is not allowed; expected an integer from 31 to 3650 (S3 expires objects only after their transition)",
             );
-            // The component refuses another region's EKS provider too, not only config.ts.
+            // The component refuses another region's EKS provider too, not only config/.
             assert.throws(
                 () =>
                     validateBackupBucketArgs({
