@@ -11,10 +11,10 @@
  *   when the file is not writable), so its file cannot be a read-only ConfigMap, and `include` does not
  *   keep the secret out of it either: on the first rewrite Sentinel copies the included
  *   `sentinel auth-pass` into the main file, where a stale copy would later override a rotated password.
- *   Instead an init container runs {@link sentinelInitScript}, which concatenates the ConfigMap template
- *   ({@link renderSentinelConf}) and the Secret's {@link renderSentinelAuthConf} into a file on a
- *   writable emptyDir (mode 0600), after waiting until the master's DNS name resolves; Sentinel is then
- *   started on that file under umask 077.
+ *   Instead an init container runs {@link sentinelInitScript}, which finds the current master (ROLE of
+ *   every Redis pod), then concatenates the ConfigMap template ({@link renderSentinelConf}, monitoring that
+ *   master) and the Secret's {@link renderSentinelAuthConf} into a file on a writable emptyDir (mode 0600);
+ *   Sentinel is then started on that file under umask 077.
  */
 import * as path from "path";
 
@@ -119,6 +119,11 @@ export interface RedisConfOptions {
     /** Seconds of replica lag that still count as connected for `min-replicas-to-write`. Defaults to 10. */
     readonly minReplicasMaxLag?: number;
     /**
+     * `replica-priority`: 0 means Sentinel never promotes this instance (replicas outside the primary region);
+     * not allowed in mode "cluster". Defaults to none (Redis's 100).
+     */
+    readonly replicaPriority?: number;
+    /**
      * Stable DNS name this instance announces: `cluster-announce-hostname` in cluster mode,
      * `replica-announce-ip` otherwise. One ConfigMap serves every pod of a StatefulSet, so per-pod names are
      * normally passed on the command line instead (`--replica-announce-ip "$(POD_NAME).<service>"`).
@@ -155,6 +160,7 @@ export interface ResolvedRedisConfOptions {
     readonly replBacklogSize: string;
     readonly minReplicasToWrite: number;
     readonly minReplicasMaxLag: number;
+    readonly replicaPriority?: number;
     readonly announceHostname?: string;
     /** Present exactly in mode "replica". */
     readonly replicaOf?: Required<RedisEndpoint>;
@@ -217,16 +223,21 @@ export interface ResolvedSentinelConfOptions {
 
 /** Options of {@link sentinelInitScript}. */
 export interface SentinelInitScriptOptions {
-    /** The master's DNS name from {@link SentinelConfOptions.masterHost}; the script waits until it resolves. */
-    readonly masterHost: string;
+    /**
+     * Every Redis pod of the monitored set as `host:port` (their announced names). The script asks each for
+     * its `ROLE` and monitors the one that reports master; it never assumes pod 0 is the master.
+     */
+    readonly candidates: readonly string[];
+    /** The master name of the template's `sentinel monitor` line. Defaults to mymaster. */
+    readonly masterName?: string;
     /** Rendered {@link renderSentinelConf} (ConfigMap mount). Defaults to /etc/redis-sentinel/sentinel.conf. */
     readonly templatePath?: string;
     /** Rendered {@link renderSentinelAuthConf} (Secret mount). Defaults to /etc/redis-sentinel-secret/auth.conf. */
     readonly authPath?: string;
     /** Writable file Sentinel is started with (on an emptyDir). Defaults to /data/sentinel.conf. */
     readonly targetPath?: string;
-    /** Seconds to wait for `masterHost` to resolve before failing. Defaults to 120. */
-    readonly resolveTimeoutSeconds?: number;
+    /** Seconds to look for exactly one master among the candidates before failing. Defaults to 120. */
+    readonly discoverTimeoutSeconds?: number;
 }
 
 /** Options of {@link clusterCreateScript}. */
@@ -324,6 +335,9 @@ export function validateRedisConfOptions(opts: RedisConfOptions): ResolvedRedisC
         clusterConfigFile: opts.clusterConfigFile,
         clusterPreferredEndpointType: opts.clusterPreferredEndpointType,
     });
+    if (mode === "cluster" && opts.replicaPriority !== undefined) {
+        fail("replicaPriority", opts.replicaPriority, "no value in mode cluster (Sentinel reads replica-priority)");
+    }
     rejectOutside(mode, "replica", { replicaOf: opts.replicaOf });
     if (mode === "replica" && opts.replicaOf === undefined) {
         fail("replicaOf", opts.replicaOf, "the master's {host, port} when mode is replica");
@@ -349,6 +363,8 @@ export function validateRedisConfOptions(opts: RedisConfOptions): ResolvedRedisC
         replBacklogSize: checkMemory("replBacklogSize", opts.replBacklogSize ?? "64mb"),
         minReplicasToWrite: checkInt("minReplicasToWrite", opts.minReplicasToWrite ?? 0, 0),
         minReplicasMaxLag: checkInt("minReplicasMaxLag", opts.minReplicasMaxLag ?? 10, 1),
+        replicaPriority:
+            opts.replicaPriority === undefined ? undefined : checkInt("replicaPriority", opts.replicaPriority, 0),
         announceHostname:
             opts.announceHostname === undefined ? undefined : checkHost("announceHostname", opts.announceHostname),
         replicaOf:
@@ -398,6 +414,7 @@ export function renderRedisConf(opts: RedisConfOptions): string {
         `repl-backlog-size ${o.replBacklogSize}`,
         `min-replicas-to-write ${o.minReplicasToWrite}`,
         `min-replicas-max-lag ${o.minReplicasMaxLag}`,
+        ...(o.replicaPriority === undefined ? [] : [`replica-priority ${o.replicaPriority}`]),
     ];
     if (o.cluster) {
         lines.push(
@@ -489,7 +506,7 @@ export function renderSentinelConf(opts: SentinelConfOptions): string {
         [
             "# sentinel.conf template, rendered by geo-data components/redis/conf.ts.",
             "# Sentinel rewrites its config: start it from the writable copy made by the init script, which",
-            "# appends the Secret's sentinel auth-pass line; never from this read-only template.",
+            "# monitors the master it found and appends the Secret's lines; never from this read-only template.",
             `bind ${o.bind.join(" ")}`,
             `port ${o.port}`,
             `dir ${o.dir}`,
@@ -505,11 +522,18 @@ export function renderSentinelConf(opts: SentinelConfOptions): string {
 }
 
 /**
- * Renders the secret part of sentinel.conf: `sentinel auth-pass <masterName> <password>` (a Kubernetes
- * Secret). It must follow the `sentinel monitor` line, so it is appended after the template.
+ * Renders the secret part of sentinel.conf (a Kubernetes Secret): `sentinel auth-pass <masterName>` (to the
+ * Redis servers), `requirepass` (clients of this Sentinel must AUTH) and `sentinel sentinel-pass` (to the
+ * other Sentinels, which require the same password). It must follow the `sentinel monitor` line, so it is
+ * appended after the template.
  */
 export function renderSentinelAuthConf(masterName: string, password: string): string {
-    return `sentinel auth-pass ${checkName("masterName", masterName)} ${quoteSecret("password", password)}\n`;
+    const quoted = quoteSecret("password", password);
+    return (
+        `sentinel auth-pass ${checkName("masterName", masterName)} ${quoted}\n` +
+        `requirepass ${quoted}\n` +
+        `sentinel sentinel-pass ${quoted}\n`
+    );
 }
 
 /** Single-quotes a value for POSIX sh. */
@@ -518,39 +542,57 @@ function shQuote(value: string): string {
 }
 
 /**
- * Renders the POSIX sh script of the Sentinel init container: waits (bounded) until the master's DNS name
- * resolves — Redis 7.0 Sentinel started with an unresolvable master name rewrites its file with an empty
- * host (`sentinel monitor <name>  <port> <quorum>`) and then cannot restart — and writes template + auth
- * into the writable target file with mode 0600. Sentinel re-creates that file on every config rewrite
- * with mode 0644 & ~umask, so start it under umask 077 to keep it private
- * (`sh -c 'umask 077 && exec redis-server /data/sentinel.conf --sentinel'`). A new pod starts from the
- * template again; Sentinel then learns the current master from its peers' hello messages (higher config
- * epoch).
+ * Renders the POSIX sh script of the Sentinel init container. It finds the current master by asking every
+ * candidate for its `ROLE` (authenticated with `REDISCLI_AUTH`), bounded by `discoverTimeoutSeconds`, and
+ * accepts exactly one master — never pod 0 by default, so Sentinels that all restart at once (their state is
+ * on an emptyDir) monitor the master the last failover chose, not a replica; zero or several masters keep
+ * it waiting, then it fails (the pod restarts and tries again). It then writes the template with the
+ * `sentinel monitor` line pointing at that master, plus the Secret's lines, into the writable target file
+ * with mode 0600. Sentinel re-creates that file on every config rewrite with mode 0644 & ~umask, so start it
+ * under umask 077 (`sh -c 'umask 077 && exec redis-server /data/sentinel.conf --sentinel'`). Redis 7.0
+ * Sentinel started with an unresolvable master name rewrites its file with an empty host; a master that
+ * answered ROLE by that name resolves.
  */
 export function sentinelInitScript(opts: SentinelInitScriptOptions): string {
-    const masterHost = checkHost("masterHost", opts.masterHost);
+    if (opts.candidates.length === 0) fail("candidates", opts.candidates, "at least one host:port");
+    const candidates = opts.candidates.map((c) => checkHostPort("candidates", c));
+    const masterName = checkName("masterName", opts.masterName ?? "mymaster");
     const template = checkPath("templatePath", opts.templatePath ?? "/etc/redis-sentinel/sentinel.conf");
     const auth = checkPath("authPath", opts.authPath ?? "/etc/redis-sentinel-secret/auth.conf");
     const target = checkPath("targetPath", opts.targetPath ?? "/data/sentinel.conf");
-    const timeout = checkInt("resolveTimeoutSeconds", opts.resolveTimeoutSeconds ?? 120, 1);
+    const timeout = checkInt("discoverTimeoutSeconds", opts.discoverTimeoutSeconds ?? 120, 1);
     return `#!/bin/sh
-# Sentinel init step, rendered by geo-data components/redis/conf.ts:
-# copies the sentinel.conf template plus the Secret's auth-pass line into a writable file.
+# Sentinel init step, rendered by geo-data components/redis/conf.ts: asks every Redis pod for its ROLE,
+# then writes the sentinel.conf template monitoring the one master, plus the Secret's lines.
 set -eu
-master_host=${shQuote(masterHost)}
+: "\${REDISCLI_AUTH:?REDISCLI_AUTH must hold the Redis password}"
+export REDISCLI_AUTH
+candidates=${shQuote(candidates.join(" "))}
+master_name=${shQuote(masterName)}
 template=${shQuote(template)}
 auth=${shQuote(auth)}
 target=${shQuote(target)}
 deadline=$(( $(date +%s) + ${timeout} ))
-until getent hosts "$master_host" >/dev/null 2>&1; do
+while :; do
+  masters=""
+  for node in $candidates; do
+    role=$(timeout 3 redis-cli -h "\${node%:*}" -p "\${node##*:}" role 2>/dev/null | head -n 1 || true)
+    if [ "$role" = "master" ]; then masters="$masters $node"; fi
+  done
+  # shellcheck disable=SC2086 # one word per master
+  set -- $masters
+  [ "$#" -eq 1 ] && break
   if [ "$(date +%s)" -ge "$deadline" ]; then
-    echo "sentinel-init: $master_host did not resolve within ${timeout}s" >&2
+    echo "sentinel-init: expected exactly one master among $candidates, found $#:$masters (for ${timeout}s)" >&2
     exit 1
   fi
-  sleep 1
+  sleep 2
 done
+master=$1
+echo "sentinel-init: the current master is $master"
 umask 077
-cat "$template" "$auth" > "$target.tmp"
+sed "s|^sentinel monitor $master_name [^ ]* [0-9]* |sentinel monitor $master_name \${master%:*} \${master##*:} |" "$template" > "$target.tmp"
+cat "$auth" >> "$target.tmp"
 mv "$target.tmp" "$target"
 echo "sentinel-init: wrote $target"
 `;

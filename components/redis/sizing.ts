@@ -58,3 +58,9 @@ export function redisMemoryBytes(value: string): number | undefined {
     if (!m) return undefined;
     return Number(m[1]) * UNITS[(m[2] ?? "").toLowerCase()];
 }
+
+/** The sessions pods' role-label sidecar (kubectl, a Go binary, needs more than the shell helpers). */
+export const ROLE_LABEL_RESOURCES: Resources = Object.freeze({
+    requests: { cpu: "10m", memory: "32Mi" },
+    limits: { cpu: "100m", memory: "128Mi" },
+});
