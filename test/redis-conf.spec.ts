@@ -659,7 +659,9 @@ describe("redis conf: clusterCreateScript", () => {
     }
 });
 
-const CONF_SOURCE = fs.readFileSync(path.join(__dirname, "..", "components", "redis", "conf.ts"), "utf8");
+const CONF_SOURCE = ["redis-conf.ts", "sentinel-conf.ts"]
+    .map((f) => fs.readFileSync(path.join(__dirname, "..", "components", "redis", f), "utf8"))
+    .join("\n");
 
 function interfaceBody(interfaceName: string): string {
     return new RegExp(`export interface ${interfaceName} \\{([\\s\\S]*?)\\n\\}`).exec(CONF_SOURCE)![1];

@@ -166,9 +166,10 @@ describe("sessions store across regions, real servers", function () {
                   ],
         );
         await linkUp(replica);
+        const listed = collides === undefined ? `${westName},port=6379` : `${LOOPBACK},port=${collides}`;
         assert.match(
             await cli(master.port, ["INFO", "replication"]),
-            new RegExp(`^slave0:ip=${westName.replace(/\./g, "\\.")},`, "m"),
+            new RegExp(`^slave0:ip=${listed.replace(/\./g, "\\.")},`, "m"),
         );
 
         const scm = inputs(find(east, "kubernetes:core/v1:ConfigMap", "geo-redis-sessions-sentinel-config")).data;
