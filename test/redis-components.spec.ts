@@ -237,7 +237,7 @@ describe("RedisReplicated args", () => {
         dnsZone: "data.internal",
     };
     it("applies exactly the documented defaults", () => {
-        const docs = documentedDefaults("redis-replicated.ts", "RedisReplicatedArgs");
+        const docs = documentedDefaults("redis-replicated-args.ts", "RedisReplicatedArgs");
         const a = validateRedisReplicatedArgs(base);
         assert.deepEqual(docs, {
             password: "a newly generated RandomPassword",

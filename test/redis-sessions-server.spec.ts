@@ -166,7 +166,7 @@ describe("sessions store across regions, real servers", function () {
                   ],
         );
         await linkUp(replica);
-        const listed = collides === undefined ? `${westName},port=6379` : `${LOOPBACK},port=${collides}`;
+        const listed = collides === undefined ? `${westName},port=${replica.port}` : `${LOOPBACK},port=${collides}`;
         assert.match(
             await cli(master.port, ["INFO", "replication"]),
             new RegExp(`^slave0:ip=${listed.replace(/\./g, "\\.")},`, "m"),
