@@ -237,7 +237,7 @@ describe("RedisReplicated args", () => {
         dnsZone: "data.internal",
     };
     it("applies exactly the documented defaults", () => {
-        const docs = documentedDefaults("redis-replicated.ts", "RedisReplicatedArgs");
+        const docs = documentedDefaults("redis-replicated-args.ts", "RedisReplicatedArgs");
         const a = validateRedisReplicatedArgs(base);
         assert.deepEqual(docs, {
             password: "a newly generated RandomPassword",
@@ -512,14 +512,26 @@ describe("redis objects rendered by the program", () => {
             scm.data["sentinel.conf"],
             renderSentinelConf({
                 masterName: "sessions",
-                masterHost: "redis-sessions-0.redis-sessions-headless.geo-redis.svc.cluster.local",
+                masterHost: "redis-sessions-us-east-1-0.geo-redis.svc.cluster.local",
                 sentinels: 3,
             }),
         );
+        // The init script seeds the pod that reports master, among the region-qualified names.
         assert.match(
-            scm.data["sentinel.conf"],
-            /^sentinel monitor sessions redis-sessions-0\.redis-sessions-headless\.geo-redis\.svc\.cluster\.local 6379 2$/m,
+            scm.data["init.sh"],
+            /^candidates='redis-sessions-us-east-1-0\.geo-redis\.svc\.cluster\.local:6379 redis-sessions-us-east-1-1\.geo-redis\.svc\.cluster\.local:6379 redis-sessions-us-east-1-2\.geo-redis\.svc\.cluster\.local:6379'$/m,
         );
+        const sentinelEnv = (c: { env: { name: string; valueFrom?: { secretKeyRef: object } }[] }) =>
+            c.env.find((e) => e.name === "REDISCLI_AUTH")?.valueFrom?.secretKeyRef;
+        const passwordRef = { name: "redis-sessions-auth", key: "password" };
+        assert.deepEqual(sentinelEnv(sentinel.spec.template.spec.initContainers[0]), passwordRef);
+        assert.deepEqual(sentinelEnv(sentinel.spec.template.spec.containers[0]), passwordRef);
+        assert.deepEqual(sentinel.spec.template.spec.volumes[2].secret.items, [
+            { key: "sentinel-auth.conf", path: "auth.conf" },
+        ]);
+        const sentinelAuth = inputs(find(r, K8S.secret, "geo-redis-sessions-auth")).stringData["sentinel-auth.conf"];
+        assert.match(sentinelAuth, /^requirepass "[^"]+"\nsentinel sentinel-pass "[^"]+"$/m);
+        assert.doesNotMatch(JSON.stringify(scm.data), /requirepass|sentinel-pass|auth-pass/);
         assert.deepEqual(sentinel.spec.template.spec.containers[0].command, [
             "sh",
             "-c",
@@ -533,7 +545,48 @@ describe("redis objects rendered by the program", () => {
             lb.metadata.annotations["external-dns.alpha.kubernetes.io/hostname"],
             "redis-sessions.us-east-1.data.internal",
         );
-        assert.deepEqual(lb.spec.selector, sts.spec.selector.matchLabels);
+        // The cross-region endpoint selects the current master only: the label the role-label sidecar sets.
+        assert.deepEqual(lb.spec.selector, { ...sts.spec.selector.matchLabels, "geo-data/redis-role": "master" });
+        assert.ok(!("geo-data/redis-role" in sts.spec.template.metadata.labels));
+        const sidecar = sts.spec.template.spec.containers.find((c: { name: string }) => c.name === "role-label");
+        assert.deepEqual(sidecar.command, ["sh", "/etc/redis/role-label.sh"]);
+        assert.match(cm.data["role-label.sh"], /\/tools\/kubectl label pod "\$POD_NAME" --overwrite "\$label"/);
+        assert.deepEqual(
+            sidecar.volumeMounts.map((m: { name: string }) => m.name),
+            ["config", "tools", "tmp", "kube-api-access"],
+        );
+        // Only the sidecar holds the service-account token; the pod does not automount it.
+        assert.equal(sts.spec.template.spec.automountServiceAccountToken, false);
+        assert.equal(sts.spec.template.spec.serviceAccountName, "redis-sessions");
+        for (const c of sts.spec.template.spec.containers.filter((c: { name: string }) => c.name !== "role-label"))
+            assert.ok(!c.volumeMounts?.some((m: { name: string }) => m.name === "kube-api-access"), c.name);
+        const role = inputs(find(r, "kubernetes:rbac.authorization.k8s.io/v1:Role", "geo-redis-sessions-role-label"));
+        assert.equal(role.metadata.namespace, "geo-redis");
+        assert.deepEqual(role.rules, [
+            {
+                apiGroups: [""],
+                resources: ["pods"],
+                resourceNames: ["redis-sessions-0", "redis-sessions-1", "redis-sessions-2"],
+                verbs: ["get", "patch"],
+            },
+        ]);
+        const binding = inputs(
+            find(r, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "geo-redis-sessions-role-label-binding"),
+        );
+        assert.deepEqual(binding.subjects, [
+            { kind: "ServiceAccount", name: "redis-sessions", namespace: "geo-redis" },
+        ]);
+        // Every pod announces a region-qualified name: its own ClusterIP Service.
+        assert.match(
+            cm.data["start.sh"],
+            /^self="redis-sessions-us-east-1-\$\{POD_NAME##\*-\}\.geo-redis\.svc\.cluster\.local"$/m,
+        );
+        for (const i of [0, 1, 2]) {
+            const svc = inputs(find(r, K8S.svc, `geo-redis-sessions-pod-${i}`));
+            assert.equal(svc.metadata.name, `redis-sessions-us-east-1-${i}`);
+            assert.equal(svc.spec.selector["statefulset.kubernetes.io/pod-name"], `redis-sessions-${i}`);
+            assert.equal(svc.spec.publishNotReadyAddresses, true);
+        }
         const np = inputs(find(r, K8S.netpol, "geo-redis-sessions-sentinel-netpol"));
         assert.deepEqual(np.spec.podSelector.matchLabels, sentinel.spec.selector.matchLabels);
         assert.deepEqual(np.spec.ingress[0].ports, [{ port: 26379, protocol: "TCP" }]);
@@ -545,7 +598,25 @@ describe("redis objects rendered by the program", () => {
         const cm = inputs(find(west, K8S.cm, "geo-redis-sessions-config"));
         assert.equal(
             cm.data["redis.conf"],
-            renderRedisConf({ mode: "replica", replicaOf: { host: "redis-sessions.us-east-1.data.internal" } }),
+            renderRedisConf({
+                mode: "replica",
+                replicaOf: { host: "redis-sessions.us-east-1.data.internal" },
+                replicaPriority: 0,
+            }),
+        );
+        assert.match(cm.data["redis.conf"], /^replica-priority 0$/m);
+        // us-west's pods announce us-west names, which us-east's Sentinels cannot mistake for their own pods.
+        assert.deepEqual(
+            inputs(find(west, K8S.sts, "geo-redis-sessions-statefulset")).spec.template.spec.containers[0].command,
+            [
+                "sh",
+                "-c",
+                'exec redis-server /etc/redis/redis.conf --replica-announce-ip "redis-sessions-us-west-2-${POD_NAME##*-}.geo-redis.svc.cluster.local"',
+            ],
+        );
+        assert.equal(
+            inputs(find(west, K8S.svc, "geo-redis-sessions-pod-0")).metadata.name,
+            "redis-sessions-us-west-2-0",
         );
         assert.equal(ofType(west, K8S.sts).filter((s) => s.name.includes("sentinel")).length, 0);
         assert.equal(ofType(west, K8S.svc).filter((s) => s.name === "geo-redis-sessions-primary").length, 0);

@@ -425,8 +425,11 @@ describe("redis conf: renderSentinelConf and renderSentinelAuthConf", () => {
         assert.doesNotMatch(settings(renderSentinelConf({ masterHost: "m" })).join("\n"), /auth-pass|requirepass/);
     });
 
-    it("renders the auth-pass line for the Secret", () => {
-        assert.equal(renderSentinelAuthConf("geo-redis", 'p "w'), 'sentinel auth-pass geo-redis "p \\"w"\n');
+    it("renders the auth-pass, requirepass and sentinel-pass lines for the Secret", () => {
+        assert.equal(
+            renderSentinelAuthConf("geo-redis", 'p "w'),
+            'sentinel auth-pass geo-redis "p \\"w"\nrequirepass "p \\"w"\nsentinel sentinel-pass "p \\"w"\n',
+        );
     });
 
     const invalid: { opts: SentinelConfOptions; message: string }[] = [
@@ -491,19 +494,24 @@ describe("redis conf: renderSentinelConf and renderSentinelAuthConf", () => {
 });
 
 describe("redis conf: sentinelInitScript", () => {
-    it("renders the defaults as quoted shell assignments and a bounded wait", () => {
-        const script = lines(sentinelInitScript({ masterHost: "redis-0.redis-headless" }));
+    const candidates = ["r-0.ns.svc.cluster.local:6379", "r-1.ns.svc.cluster.local:6379"];
+    it("renders the defaults as quoted shell assignments, a bounded ROLE discovery and the monitor rewrite", () => {
+        const script = lines(sentinelInitScript({ candidates }));
         assert.equal(script[0], "#!/bin/sh");
         for (const line of [
             "set -eu",
-            "master_host='redis-0.redis-headless'",
+            ': "${REDISCLI_AUTH:?REDISCLI_AUTH must hold the Redis password}"',
+            "candidates='r-0.ns.svc.cluster.local:6379 r-1.ns.svc.cluster.local:6379'",
+            "master_name='mymaster'",
             "template='/etc/redis-sentinel/sentinel.conf'",
             "auth='/etc/redis-sentinel-secret/auth.conf'",
             "target='/data/sentinel.conf'",
             "deadline=$(( $(date +%s) + 120 ))",
-            'until getent hosts "$master_host" >/dev/null 2>&1; do',
+            '    role=$(timeout 3 redis-cli -h "${node%:*}" -p "${node##*:}" role 2>/dev/null | head -n 1 || true)',
+            '  [ "$#" -eq 1 ] && break',
             "umask 077",
-            'cat "$template" "$auth" > "$target.tmp"',
+            'sed "s|^sentinel monitor $master_name [^ ]* [0-9]* |sentinel monitor $master_name ${master%:*} ${master##*:} |" "$template" > "$target.tmp"',
+            'cat "$auth" >> "$target.tmp"',
             'mv "$target.tmp" "$target"',
         ]) {
             assert.ok(script.includes(line), `missing ${JSON.stringify(line)}`);
@@ -513,14 +521,16 @@ describe("redis conf: sentinelInitScript", () => {
     it("renders the overrides", () => {
         const script = lines(
             sentinelInitScript({
-                masterHost: "m",
+                candidates,
+                masterName: "sessions",
                 templatePath: "/t/s.conf",
                 authPath: "/a/auth",
                 targetPath: "/w/s.conf",
-                resolveTimeoutSeconds: 7,
+                discoverTimeoutSeconds: 7,
             }),
         );
         for (const line of [
+            "master_name='sessions'",
             "template='/t/s.conf'",
             "auth='/a/auth'",
             "target='/w/s.conf'",
@@ -531,14 +541,21 @@ describe("redis conf: sentinelInitScript", () => {
     });
 
     const invalid: { opts: Parameters<typeof sentinelInitScript>[0]; message: string }[] = [
-        { opts: { masterHost: "m'; rm -rf /" }, message: `Redis option masterHost: "m'; rm -rf /" is not allowed` },
         {
-            opts: { masterHost: "m", targetPath: "sentinel.conf" },
+            opts: { candidates: [] },
+            message: "Redis option candidates: [] is not allowed; expected at least one host:port",
+        },
+        {
+            opts: { candidates: ["m'; rm -rf /:6379"] },
+            message: `Redis option candidates: "m'; rm -rf /" is not allowed`,
+        },
+        {
+            opts: { candidates, targetPath: "sentinel.conf" },
             message: 'Redis option targetPath: "sentinel.conf" is not allowed; expected an absolute path',
         },
         {
-            opts: { masterHost: "m", resolveTimeoutSeconds: 0 },
-            message: "Redis option resolveTimeoutSeconds: 0 is not allowed; expected an integer >= 1",
+            opts: { candidates, discoverTimeoutSeconds: 0 },
+            message: "Redis option discoverTimeoutSeconds: 0 is not allowed; expected an integer >= 1",
         },
     ];
     for (const { opts, message } of invalid) {
@@ -642,7 +659,9 @@ describe("redis conf: clusterCreateScript", () => {
     }
 });
 
-const CONF_SOURCE = fs.readFileSync(path.join(__dirname, "..", "components", "redis", "conf.ts"), "utf8");
+const CONF_SOURCE = ["redis-conf.ts", "sentinel-conf.ts"]
+    .map((f) => fs.readFileSync(path.join(__dirname, "..", "components", "redis", f), "utf8"))
+    .join("\n");
 
 function interfaceBody(interfaceName: string): string {
     return new RegExp(`export interface ${interfaceName} \\{([\\s\\S]*?)\\n\\}`).exec(CONF_SOURCE)![1];
@@ -713,10 +732,11 @@ describe("redis conf: documented defaults are the applied defaults", () => {
         {
             iface: "SentinelInitScriptOptions",
             expected: [
+                ["masterName", "mymaster"],
                 ["templatePath", "/etc/redis-sentinel/sentinel.conf"],
                 ["authPath", "/etc/redis-sentinel-secret/auth.conf"],
                 ["targetPath", "/data/sentinel.conf"],
-                ["resolveTimeoutSeconds", "120"],
+                ["discoverTimeoutSeconds", "120"],
             ],
         },
         {

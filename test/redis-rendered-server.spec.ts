@@ -45,8 +45,11 @@ async function cli(port: number, args: readonly string[], auth: string | undefin
         throw new Error(`redis-cli ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
     return result.stdout.trim();
 }
+/** Sentinels require the sessions password (rendered sentinel-auth.conf). */
 const sentinelCli = async (port: number, args: readonly string[]) =>
-    (await run("redis-cli", ["-h", LOOPBACK, "-p", String(port), ...args], {}, 5000)).stdout.trim();
+    (
+        await run("redis-cli", ["-h", LOOPBACK, "-p", String(port), ...args], { REDISCLI_AUTH: sessionsPassword }, 5000)
+    ).stdout.trim();
 
 /** Replaces exactly one occurrence of `from` (fails loudly when the rendered text changed shape). */
 function replaceOnce(text: string, from: string | RegExp, to: string): string {
@@ -307,12 +310,18 @@ describe("redis-server running the configuration rendered by the program", funct
                 const port = await freePort();
                 const target = path.join(root, name, "data", "sentinel.conf");
                 fs.mkdirSync(path.dirname(target), { recursive: true });
-                let init = replaceOnce(rendered.sentinelInit, /^master_host='[^']*'$/m, `master_host='${LOOPBACK}'`);
+                // Candidates: the us-east master and the us-west replica; the script must pick the master by ROLE.
+                let init = replaceOnce(
+                    rendered.sentinelInit,
+                    /^candidates='[^']*'$/m,
+                    `candidates='${LOOPBACK}:${westReplica.port} ${LOOPBACK}:${master.port}'`,
+                );
                 init = replaceOnce(init, /^template='[^']*'$/m, `template='${template}'`);
                 init = replaceOnce(init, /^auth='[^']*'$/m, `auth='${auth}'`);
                 init = replaceOnce(init, /^target='[^']*'$/m, `target='${target}'`);
-                const result = await run("sh", ["-c", init]);
+                const result = await run("sh", ["-c", init], { REDISCLI_AUTH: sessionsPassword });
                 assert.equal(result.code, 0, result.stdout + result.stderr);
+                assert.match(result.stdout, new RegExp(`the current master is ${LOOPBACK}:${master.port}`));
                 assert.equal(fs.statSync(target).mode & 0o777, 0o600);
                 const [sh, flag, line] = rendered.sentinelCommand;
                 const command = [
@@ -321,7 +330,7 @@ describe("redis-server running the configuration rendered by the program", funct
                     `${replaceOnce(line, "/data/sentinel.conf", target)} --port ${port} --dir ${path.dirname(target)} --bind ${LOOPBACK}`,
                 ];
                 sentinels.push(
-                    await start(name, port, command, { POD_NAME: `redis-sessions-sentinel-${i}` }, undefined),
+                    await start(name, port, command, { POD_NAME: `redis-sessions-sentinel-${i}` }, sessionsPassword),
                 );
                 sentinelFiles.push(target);
             }
@@ -389,7 +398,54 @@ describe("redis-server running the configuration rendered by the program", funct
             assert.equal(replication.get("master_port"), String(master.port));
         });
 
-        it("without a Sentinel answer, the start script makes pod 0 the master", async function () {
+        it("without a Sentinel answer, a restarting pod 0 asks the other pods and replicates from the master", async function () {
+            this.timeout(15000);
+            const port = await freePort();
+            const conf = redisConfFile("east-0c", rendered.eastConf, rendered.sessionsAuth);
+            fs.appendFileSync(
+                conf,
+                `${loopbackArgs("east-0c", port)
+                    .join(" ")
+                    .replace(/--(\w+) (\S+) ?/g, "$1 $2\n")}`,
+            );
+            const deadPort = await freePort();
+            let script = replaceOnce(
+                rendered.startScript,
+                "redis-sessions-sentinel.geo-redis.svc.cluster.local -p 26379",
+                `${LOOPBACK} -p ${deadPort}`,
+            );
+            // The rendered peer list, each name pointed at a loopback server: a replica, then the master.
+            const peers = /^peers='([^']*)'$/m.exec(script)![1].split(" ");
+            assert.deepEqual(
+                peers,
+                [0, 1, 2].map((i) => `redis-sessions-us-east-1-${i}.geo-redis.svc.cluster.local:6379`),
+            );
+            script = replaceOnce(
+                script,
+                /^peers='[^']*'$/m,
+                `peers='${LOOPBACK}:${deadPort} ${LOOPBACK}:${westReplica.port} ${LOOPBACK}:${master.port}'`,
+            );
+            script = script.split("/etc/redis/redis.conf").join(conf);
+            const file = write(path.join(root, "east-0c", "start.sh"), script, 0o700);
+            const server = await start(
+                "east-0c",
+                port,
+                ["sh", file],
+                { POD_NAME: "redis-sessions-0", REDISCLI_AUTH: sessionsPassword },
+                sessionsPassword,
+            );
+            const replication = info(await cli(server.port, ["INFO", "replication"], sessionsPassword));
+            assert.equal(replication.get("role"), "slave", "pod 0 did not become a second master");
+            assert.equal(replication.get("master_port"), String(master.port));
+            assert.equal(
+                pairs(await cli(server.port, ["CONFIG", "GET", "replica-announce-ip"], sessionsPassword)).get(
+                    "replica-announce-ip",
+                ),
+                "redis-sessions-us-east-1-0.geo-redis.svc.cluster.local",
+            );
+        });
+
+        it("without a Sentinel answer and no master anywhere, the start script makes pod 0 the master", async function () {
             this.timeout(15000);
             const port = await freePort();
             const conf = redisConfFile("east-0b", rendered.eastConf, rendered.sessionsAuth);
@@ -405,6 +461,7 @@ describe("redis-server running the configuration rendered by the program", funct
                 "redis-sessions-sentinel.geo-redis.svc.cluster.local -p 26379",
                 `${LOOPBACK} -p ${deadPort}`,
             );
+            script = replaceOnce(script, /^peers='[^']*'$/m, `peers='${LOOPBACK}:${deadPort}'`);
             script = script.split("/etc/redis/redis.conf").join(conf);
             const file = write(path.join(root, "east-0b", "start.sh"), script, 0o700);
             const server = await start(

@@ -66,7 +66,7 @@ function start(name: string, port: number, confPath: string, sentinel = false): 
     const command = sentinel
         ? ["sh", "-c", 'umask 077 && exec redis-server "$0" --sentinel', confPath]
         : ["redis-server", confPath];
-    return startServer(name, port, command, { cwd: path.dirname(confPath) }, () => cli(port, ["PING"], !sentinel));
+    return startServer(name, port, command, { cwd: path.dirname(confPath) }, () => cli(port, ["PING"]));
 }
 
 /**
@@ -131,17 +131,24 @@ async function startSentinelTopology(): Promise<void> {
                 }),
             );
             const targetPath = path.join(dir, "sentinel.conf");
-            const init = await run("sh", [
-                "-c",
-                sentinelInitScript({
-                    masterHost: LOOPBACK,
-                    templatePath,
-                    authPath,
-                    targetPath,
-                    resolveTimeoutSeconds: 5,
-                }),
-            ]);
+            // The replica is listed first: the script must pick the pod that reports master, not the first.
+            const init = await run(
+                "sh",
+                [
+                    "-c",
+                    sentinelInitScript({
+                        candidates: [`${LOOPBACK}:${replica.port}`, `${LOOPBACK}:${master.port}`],
+                        masterName: MASTER_NAME,
+                        templatePath,
+                        authPath,
+                        targetPath,
+                        discoverTimeoutSeconds: 5,
+                    }),
+                ],
+                { REDISCLI_AUTH: PASSWORD },
+            );
             assert.equal(init.code, 0, init.stdout + init.stderr);
+            assert.match(init.stdout, new RegExp(`the current master is ${LOOPBACK}:${master.port}`));
             assert.equal(fs.statSync(targetPath).mode & 0o777, 0o600);
             assert.equal(
                 fs.readFileSync(targetPath, "utf8"),
@@ -329,38 +336,43 @@ describe("redis-server running the rendered configuration", function () {
                 await waitFor(
                     `${s.name} to discover the other Sentinels`,
                     async () =>
-                        pairs(await cli(s.port, ["SENTINEL", "MASTER", MASTER_NAME], false)).get(
-                            "num-other-sentinels",
-                        ) === "2"
+                        pairs(await cli(s.port, ["SENTINEL", "MASTER", MASTER_NAME])).get("num-other-sentinels") === "2"
                             ? true
                             : undefined,
                     80,
                     100,
                 );
-                const m = pairs(await cli(s.port, ["SENTINEL", "MASTER", MASTER_NAME], false));
+                assert.match(await cli(s.port, ["PING"], false), /NOAUTH/, "Sentinels require the password");
+                const m = pairs(await cli(s.port, ["SENTINEL", "MASTER", MASTER_NAME]));
                 assert.equal(m.get("flags"), "master");
                 assert.equal(m.get("port"), String(master.port));
                 assert.equal(m.get("quorum"), "2");
                 assert.equal(m.get("num-slaves"), "1");
-                assert.match(await cli(s.port, ["SENTINEL", "CKQUORUM", MASTER_NAME], false), /^OK 3 usable Sentinels/);
+                assert.match(await cli(s.port, ["SENTINEL", "CKQUORUM", MASTER_NAME]), /^OK 3 usable Sentinels/);
             }
         });
 
-        it("the init script fails and writes nothing while the master's name does not resolve", async function () {
-            const dir = mkdir("sentinel-unresolved");
+        it("the init script fails and writes nothing while no candidate reports master (never seeds pod 0 blindly)", async function () {
+            this.timeout(10000);
+            const dir = mkdir("sentinel-no-master");
             const targetPath = path.join(dir, "sentinel.conf");
-            const result = await run("sh", [
-                "-c",
-                sentinelInitScript({
-                    masterHost: "geo-redis-missing.invalid",
-                    templatePath: path.join(root, "sentinel-mounts", "sentinel-0.conf"),
-                    authPath: path.join(root, "sentinel-mounts", "auth.conf"),
-                    targetPath,
-                    resolveTimeoutSeconds: 1,
-                }),
-            ]);
+            const result = await run(
+                "sh",
+                [
+                    "-c",
+                    sentinelInitScript({
+                        candidates: ["geo-redis-missing.invalid:6379", `${LOOPBACK}:${replica.port}`],
+                        masterName: MASTER_NAME,
+                        templatePath: path.join(root, "sentinel-mounts", "sentinel-0.conf"),
+                        authPath: path.join(root, "sentinel-mounts", "auth.conf"),
+                        targetPath,
+                        discoverTimeoutSeconds: 1,
+                    }),
+                ],
+                { REDISCLI_AUTH: PASSWORD },
+            );
             assert.equal(result.code, 1, result.stdout + result.stderr);
-            assert.match(result.stderr, /geo-redis-missing\.invalid did not resolve within 1s/);
+            assert.match(result.stderr, /expected exactly one master among .*, found 0: \(for 1s\)/);
             assert.deepEqual(fs.readdirSync(dir), []);
         });
 
@@ -370,6 +382,8 @@ describe("redis-server running the rendered configuration", function () {
                 assert.match(text, /^sentinel myid [0-9a-f]{40}$/m, "Sentinel persisted its state");
                 assert.match(text, new RegExp(`^sentinel monitor ${MASTER_NAME} ${LOOPBACK} ${master.port} 2$`, "m"));
                 assert.match(text, new RegExp(`^sentinel auth-pass ${MASTER_NAME} `, "m"));
+                assert.match(text, /^requirepass /m);
+                assert.match(text, /^sentinel sentinel-pass /m);
                 assert.equal(fs.statSync(target).mode & 0o777, 0o600);
             }
         });

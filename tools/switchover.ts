@@ -52,6 +52,12 @@ export const WRITER_TTL_SECONDS = 30;
 const REDIS_SESSIONS = "redis-sessions";
 /** Its Sentinel master name (RedisReplicated's masterName defaults to the instance name). */
 const REDIS_SESSIONS_MASTER = "sessions";
+/**
+ * `min-replicas-to-write` that fences the old Redis master: more replicas than the pair can have (9 per
+ * region), so it refuses every write (NOREPLICAS) until it restarts with its rendered config — unlike
+ * CLIENT PAUSE, it does not expire while the demotion runs.
+ */
+export const REDIS_FENCE_MIN_REPLICAS = 1000;
 
 /** Parsed command line of switchover. */
 export interface SwitchoverArgs {
@@ -164,6 +170,7 @@ function commandsFor(c: RegionConfig) {
         clusterField: (jsonpath: string) =>
             `${kubectl(pgNs)} get cluster ${CLUSTER_NAME} -o jsonpath=${sh(`{${jsonpath}}`)}`,
         kubectlPg: kubectl(pgNs),
+        kubectlRedis: kubectl(redisNs),
         redis: (pod: string, cmd: string) => `${kubectl(redisNs)} exec ${pod} -c redis -- redis-cli ${cmd}`,
         sentinel,
         alerts:
@@ -297,6 +304,8 @@ export function switchoverSteps(
     if (!opts.disaster) {
         const tokenSecret = Boolean((CONFIG_SCHEMA.postgresPromotionToken as { secret?: boolean }).secret);
         const sentinels = range(cur.redis.sentinels);
+        // How many of the target's replicas have not yet received the fenced master's last offset ($REDIS_OFFSET).
+        const westBehind = `$(for i in ${range(tgt.redis.sessionsReplicas)}; do off=$(${T.redis(`${REDIS_SESSIONS}-$i`, "INFO replication")} | sed -n 's/^slave_repl_offset://p' | tr -d '\\r'); [ "\${off:-0}" -ge "$REDIS_OFFSET" ] || echo ${REDIS_SESSIONS}-$i; done | wc -l | tr -d ' ')`;
         const steps: Step[] = [
             {
                 title: "Preflight: both stacks deployed as committed, both PostgreSQL clusters healthy",
@@ -331,16 +340,17 @@ export function switchoverSteps(
                 notes: ["Both print nothing (Watchdog and other severity=none alerts are filtered out)."],
             },
             {
-                title: `Redis sessions: pause writes on the ${cur.region} master until ${tgt.region} has caught up; stop its Sentinels from failing over`,
+                title: `Redis sessions: stop ${cur.region}'s Sentinels from failing over, fence the master (it refuses writes until it restarts), wait until ${tgt.region} has its last write`,
                 commands: [
-                    `MASTER=$(${C.sentinel(`${REDIS_SESSIONS}-sentinel-0`, `--raw SENTINEL get-master-addr-by-name ${REDIS_SESSIONS_MASTER}`)} | head -n 1 | cut -d. -f1); echo "$MASTER"`,
-                    C.redis('"$MASTER"', "CLIENT PAUSE 60000 WRITE"),
-                    `${C.redis('"$MASTER"', "INFO replication")} | grep '^master_repl_offset:'`,
-                    `for i in ${range(tgt.redis.sessionsReplicas)}; do ${T.redis(`${REDIS_SESSIONS}-$i`, "INFO replication")} | grep -E '^(master_link_status|slave_repl_offset):'; done`,
                     `for i in ${sentinels}; do ${C.sentinel(`${REDIS_SESSIONS}-sentinel-$i`, `SENTINEL REMOVE ${REDIS_SESSIONS_MASTER}`)}; done`,
+                    `MASTER=$(for i in ${range(cur.redis.sessionsReplicas)}; do [ "$(${C.redis(`${REDIS_SESSIONS}-$i`, "ROLE")} | head -n 1)" = master ] && echo ${REDIS_SESSIONS}-$i; done); echo "$MASTER"`,
+                    C.redis('"$MASTER"', `CONFIG SET min-replicas-to-write ${REDIS_FENCE_MIN_REPLICAS}`),
+                    `REDIS_OFFSET=$(${C.redis('"$MASTER"', "INFO replication")} | sed -n 's/^master_repl_offset://p' | tr -d '\\r'); echo "$REDIS_OFFSET"`,
+                    `for j in $(seq 1 30); do behind=${westBehind}; [ "$behind" = 0 ] && break; sleep 2; done; echo "${tgt.region} replicas behind offset $REDIS_OFFSET: $behind"`,
                 ],
                 notes: [
-                    `Every ${tgt.region} replica's slave_repl_offset equals the master's master_repl_offset before the Sentinels are removed (the pause lasts 60 s; repeat it if needed).`,
+                    `$MASTER is exactly one pod name. From the CONFIG SET on it refuses every write with NOREPLICAS (min-replicas-to-write ${REDIS_FENCE_MIN_REPLICAS} cannot be met) until the demotion restarts it; nothing it acknowledged after $REDIS_OFFSET exists.`,
+                    `The last line must say 0 replicas behind. To abort instead: ${C.redis('"$MASTER"', `CONFIG SET min-replicas-to-write ${cur.redis.minReplicasToWrite}`)}, then ${C.kubectlRedis} rollout restart statefulset ${REDIS_SESSIONS}-sentinel (the Sentinels find the master by its ROLE).`,
                 ],
             },
             {
@@ -372,6 +382,13 @@ export function switchoverSteps(
                 ],
             },
             {
+                title: `Redis sessions: right before the promotion, check that every ${tgt.region} replica still has the fenced master's last write`,
+                commands: [`behind=${westBehind}; echo "${tgt.region} replicas behind offset $REDIS_OFFSET: $behind"`],
+                notes: [
+                    `Promote only when it says 0: the promotion makes ${REDIS_SESSIONS}-0 of ${tgt.region} the master with the data it holds now.`,
+                ],
+            },
+            {
                 title: `Promote ${target} (${tgt.region}) with the demotion token`,
                 commands: [
                     T.set(TOKEN_KEY, '"$TOKEN"', tokenSecret),
@@ -393,7 +410,7 @@ export function switchoverSteps(
         return {
             title: `Switchover ${current} (${cur.region}) → ${target} (${tgt.region})`,
             preamble: [
-                `Run the steps in order, in one shell, from the repository root: later steps use $MASTER, $OLD_TOKEN and $TOKEN.`,
+                `Run the steps in order, in one shell, from the repository root: later steps use $MASTER, $REDIS_OFFSET, $OLD_TOKEN and $TOKEN.`,
                 `Between the demote and promote steps the stack files disagree on ${PRIMARY_KEY}; do not push or deploy from CI until the last step.`,
                 ...preamble,
             ],

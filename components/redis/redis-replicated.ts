@@ -2,13 +2,19 @@
  * RedisReplicated: a Sentinel-mode Redis (or Valkey) replicated across the two regions — e.g. sessions.
  *
  * In the primary region (region === primaryRegion): a StatefulSet whose pod 0 starts as the master and
- * the others as its replicas (a start script asks the Sentinels for the current master first, so a
- * restarted former master rejoins as a replica), `redis-<instance>-sentinel` Sentinels (at least 3, quorum
- * a strict majority) that fail over inside the region, and an internal LoadBalancer Service published by
- * external-dns as `redis-<instance>.<region>.<dnsZone>` for the other region's replicas. In the other
- * region: replicas only, `replicaof` that name. No Sentinels there: a two-region Sentinel quorum cannot
- * tell a partition from a region loss, so the cross-region switchover is the config change of
- * `primaryRegion`, as for PostgreSQL (docs-drafts/redis.md).
+ * the others as its replicas (a start script asks the Sentinels, then the other pods, for the current master
+ * first, so a restarted former master rejoins as a replica), `redis-<instance>-sentinel` Sentinels (at least
+ * 3, quorum a strict majority, password-protected) that fail over inside the region, and an internal
+ * LoadBalancer Service published by external-dns as `redis-<instance>.<region>.<dnsZone>` that selects the
+ * current master only (the pods' role label, kept current by a sidecar). In the other region: replicas only,
+ * `replicaof` that name, `replica-priority 0`. No Sentinels there: a two-region Sentinel quorum cannot tell a
+ * partition from a region loss, so the cross-region switchover is the config change of `primaryRegion`, as
+ * for PostgreSQL.
+ *
+ * Every pod announces a region-qualified name, `redis-<instance>-<region>-<ordinal>.<namespace>.svc.cluster.local`
+ * (a per-pod ClusterIP Service of its own region): the other region's replicas appear in the master's INFO
+ * under names that do not resolve here, so this region's Sentinels never adopt them (with identical names in
+ * both regions a Sentinel took a foreign replica for the master itself and sent it REPLICAOF).
  *
  * The password is generated once, by the stack whose `role` is primary, and handed to the other stack
  * through the StackReference (args.password); it does not change on a switchover.
@@ -16,23 +22,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { RedisEngine } from "../../config";
-import {
-    MaxmemoryPolicy,
-    MAXMEMORY_POLICIES,
-    renderAuthConf,
-    renderRedisConf,
-    renderSentinelAuthConf,
-    renderSentinelConf,
-    sentinelInitScript,
-} from "./conf";
-import { Resources, containerSecurityContext, meta, resources as resourcesOf } from "../shared/k8s";
+import { renderAuthConf, renderSentinelAuthConf, sentinelInitScript } from "./conf";
+import { containerSecurityContext, meta, resources as resourcesOf } from "../shared/k8s";
 import { imageTag, selectorLabels, standardLabels } from "../shared/labels";
-import { regionalHostname } from "../shared/naming";
-import { argChecks, binaryQuantity, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
 import { monitoringResource, prometheusRuleSpec, serviceMonitorSpec } from "../monitoring/monitors";
 import { replicatedAlertRules } from "./redis-monitoring";
-import { EXPORTER_RESOURCES, HELPER_RESOURCES, REDIS_RESOURCES, SENTINEL_RESOURCES } from "./sizing";
+import { EXPORTER_RESOURCES, HELPER_RESOURCES, ROLE_LABEL_RESOURCES, SENTINEL_RESOURCES } from "./sizing";
+import {
+    ROLE_LABEL,
+    announceExpression,
+    roleLabelScript,
+    sentinelCommand,
+    sessionsStartScript,
+} from "./sessions-scripts";
+import { images } from "../shared/versions";
 import {
     METRICS_PORT,
     PATHS,
@@ -43,10 +46,10 @@ import {
     dataClaim,
     engineImage,
     exporterContainer,
-    podFqdn,
     podSpec,
     redisServerContainer,
     redisServerVolumes,
+    secretEnv,
     serviceFqdn,
     serviceLabels,
     shortHash,
@@ -55,230 +58,24 @@ import {
     servicePort,
 } from "./workload";
 
-/** Label that lets a namespace's pods reach the Sentinels (the NetworkPolicy admits it). */
-export const SENTINEL_CLIENT_NAMESPACE_LABEL = "geo-data/redis-sentinel-client";
+/** Where the role-label sidecar finds kubectl (an emptyDir the `tools` init container fills). */
+const TOOLS_PATH = "/tools";
 
-/** Arguments of RedisReplicated. */
-export interface RedisReplicatedArgs {
-    /** Instance name: Kubernetes objects are `redis-<instance>`, `redis-<instance>-sentinel`, … */
-    readonly instance: string;
-    /** Namespace of every object. */
-    readonly namespace: string;
-    /** This stack's AWS region. */
-    readonly region: string;
-    /** The region holding the master (config `primaryRegion`). */
-    readonly primaryRegion: string;
-    /** DNS zone of cross-region endpoints (config `dnsZone`). */
-    readonly dnsZone: string;
-    /**
-     * The shared password (secret). Pass the primary-role stack's output in the other stack. Defaults to a
-     * newly generated RandomPassword.
-     */
-    readonly password?: pulumi.Input<string>;
-    /** Server software. Defaults to "redis". */
-    readonly engine?: RedisEngine;
-    /** Redis pods in this region (primary region: master + replicas), 2 to 9. Defaults to 3. */
-    readonly replicas?: number;
-    /** Sentinels in the primary region, an odd number from 3 to 9. Defaults to 3. */
-    readonly sentinels?: number;
-    /** `min-replicas-to-write` of the master, 0 to replicas - 1. Defaults to 1. */
-    readonly minReplicasToWrite?: number;
-    /** Name of the master in Sentinel (what clients ask Sentinel for). Defaults to the instance name. */
-    readonly masterName?: string;
-    /** `maxmemory` in Redis units. Defaults to "768mb". */
-    readonly maxmemory?: string;
-    /** `maxmemory-policy`. Defaults to "allkeys-lru". */
-    readonly maxmemoryPolicy?: MaxmemoryPolicy;
-    /** Data volume of each pod. Defaults to "10Gi". */
-    readonly storageSize?: string;
-    /** StorageClass of the data volumes. Defaults to "fast-ssd". */
-    readonly storageClass?: string;
-    /** Requests and limits of the Redis container. Defaults to REDIS_RESOURCES (512Mi/250m, 1Gi/500m). */
-    readonly resources?: Resources;
-    /** `protect` on the StatefulSet (its PVCs are retained by the StatefulSet's retention policy). Defaults to true. */
-    readonly protect?: boolean;
-    /** Operator resources the ServiceMonitor/PrometheusRule wait for. Defaults to none. */
-    readonly dependsOn?: { readonly monitoring?: pulumi.Resource[] };
-}
+export * from "./redis-replicated-args";
+import {
+    ResolvedRedisReplicatedArgs,
+    RedisReplicatedArgs,
+    SENTINEL_CLIENT_NAMESPACE_LABEL,
+    announcedNames,
+    podServiceName,
+    redisReplicatedNames,
+    replicatedRedisConf,
+    replicatedSentinelConf,
+    replicationEndpoint,
+    validateRedisReplicatedArgs,
+} from "./redis-replicated-args";
 
-/** RedisReplicatedArgs with every default applied (the password stays optional: absent = generate). */
-export type ResolvedRedisReplicatedArgs = Required<Omit<RedisReplicatedArgs, "dependsOn" | "password">> & {
-    readonly password?: pulumi.Input<string>;
-    /** True when this region holds the master. */
-    readonly primary: boolean;
-};
-
-/** Applies the documented defaults and validates; throws an error naming the property, the value and what is allowed. */
-export function validateRedisReplicatedArgs(args: RedisReplicatedArgs): ResolvedRedisReplicatedArgs {
-    const replicas = args.replicas ?? 3;
-    const a: ResolvedRedisReplicatedArgs = {
-        instance: args.instance,
-        namespace: args.namespace,
-        region: args.region,
-        primaryRegion: args.primaryRegion,
-        dnsZone: args.dnsZone,
-        password: args.password,
-        engine: args.engine ?? "redis",
-        replicas,
-        sentinels: args.sentinels ?? 3,
-        minReplicasToWrite: args.minReplicasToWrite ?? 1,
-        masterName: args.masterName ?? args.instance,
-        maxmemory: args.maxmemory ?? "768mb",
-        maxmemoryPolicy: args.maxmemoryPolicy ?? "allkeys-lru",
-        storageSize: args.storageSize ?? "10Gi",
-        storageClass: args.storageClass ?? "fast-ssd",
-        resources: args.resources ?? REDIS_RESOURCES,
-        protect: args.protect ?? true,
-        primary: args.region === args.primaryRegion,
-    };
-    const { check } = argChecks("RedisReplicated");
-    check(
-        "instance",
-        a.instance,
-        dnsLabel(a.instance) ?? (a.instance.length > 30 ? "expected at most 30 characters" : undefined),
-    );
-    check("namespace", a.namespace, dnsLabel(a.namespace));
-    check("dnsZone", a.dnsZone, dnsName(a.dnsZone));
-    check("engine", a.engine, oneOf(["redis", "valkey"])(a.engine));
-    check("replicas", a.replicas, intBetween(2, 9)(a.replicas));
-    check(
-        "sentinels",
-        a.sentinels,
-        intBetween(3, 9)(a.sentinels) || a.sentinels % 2 === 0
-            ? "expected an odd integer from 3 to 9 (a strict majority must survive one Sentinel loss)"
-            : undefined,
-    );
-    check(
-        "minReplicasToWrite",
-        a.minReplicasToWrite,
-        intBetween(0, replicas - 1)(a.minReplicasToWrite) &&
-            `expected an integer from 0 to ${replicas - 1} (replicas - 1)`,
-    );
-    check(
-        "masterName",
-        a.masterName,
-        /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(a.masterName) ? undefined : "expected letters, digits, '.', '_' and '-'",
-    );
-    check("maxmemoryPolicy", a.maxmemoryPolicy, oneOf(MAXMEMORY_POLICIES)(a.maxmemoryPolicy));
-    check("storageSize", a.storageSize, binaryQuantity(a.storageSize));
-    check("storageClass", a.storageClass, dnsName(a.storageClass));
-    return a;
-}
-
-/** Kubernetes names of a RedisReplicated's objects. */
-export function redisReplicatedNames(instance: string) {
-    const base = `redis-${instance}`;
-    return {
-        base,
-        headless: `${base}-headless`,
-        /** ClusterIP Service over every data pod: local reads (replicas are read-only). */
-        read: `${base}-read`,
-        /** Internal LoadBalancer of the primary region, published as the cross-region endpoint. */
-        primary: `${base}-primary`,
-        configMap: `${base}-config`,
-        secret: `${base}-auth`,
-        sentinel: `${base}-sentinel`,
-        sentinelHeadless: `${base}-sentinel-headless`,
-        sentinelConfigMap: `${base}-sentinel-config`,
-        serviceMonitor: base,
-        alerts: `${base}-alerts`,
-    };
-}
-
-/** The cross-region endpoint of the master: `redis-<instance>.<primaryRegion>.<dnsZone>`. */
-export function replicationEndpoint(instance: string, primaryRegion: string, dnsZone: string): string {
-    return regionalHostname(redisReplicatedNames(instance).base, primaryRegion, dnsZone);
-}
-
-/** The redis.conf of this region's pods: master-capable in the primary region, replicas of the endpoint elsewhere. */
-export function replicatedRedisConf(a: ResolvedRedisReplicatedArgs): string {
-    const common = {
-        maxmemory: a.maxmemory,
-        maxmemoryPolicy: a.maxmemoryPolicy,
-        authIncludePath: `${PATHS.secret}/${SECRET_KEYS.authConf}`,
-        dir: PATHS.data,
-        port: REDIS_PORT,
-    };
-    return a.primary
-        ? renderRedisConf({ ...common, mode: "replica-source", minReplicasToWrite: a.minReplicasToWrite })
-        : renderRedisConf({
-              ...common,
-              mode: "replica",
-              replicaOf: { host: replicationEndpoint(a.instance, a.primaryRegion, a.dnsZone), port: REDIS_PORT },
-          });
-}
-
-/** The sentinel.conf template of the primary region: monitors pod 0 by its stable DNS name. */
-export function replicatedSentinelConf(a: ResolvedRedisReplicatedArgs): string {
-    const n = redisReplicatedNames(a.instance);
-    return renderSentinelConf({
-        masterName: a.masterName,
-        masterHost: podFqdn(`${n.base}-0`, n.headless, a.namespace),
-        masterPort: REDIS_PORT,
-        sentinels: a.sentinels,
-        port: SENTINEL_PORT,
-        dir: PATHS.data,
-    });
-}
-
-/** Options of {@link sessionsStartScript}. */
-export interface StartScriptOptions {
-    /** The StatefulSet name (pods are `<statefulSet>-<ordinal>`). */
-    readonly statefulSet: string;
-    /** Domain of the pods' stable names: `<headless>.<namespace>.svc.cluster.local`. */
-    readonly podDomain: string;
-    /** Sentinel Service host. */
-    readonly sentinelHost: string;
-    readonly sentinelPort: number;
-    readonly masterName: string;
-    /** redis.conf path. */
-    readonly configPath: string;
-    /** Seconds to wait for a Sentinel answer. Defaults to 5. */
-    readonly sentinelTimeoutSeconds?: number;
-}
-
-/**
- * The POSIX sh start script of a primary-region data pod. It asks the Sentinels for the current master
- * (`SENTINEL GET-MASTER-ADDR-BY-NAME`, bounded): when they name another pod it starts as that pod's replica
- * — so a former master that restarts after a failover rejoins as a replica instead of a second master —
- * when they name this pod it starts as master; when no Sentinel answers (first start) pod 0 is the master
- * and the others replicate from it. It always announces its stable DNS name (`--replica-announce-ip`), so
- * Sentinel and the replicas know it by name, not by a pod IP that changes. Reads `$POD_NAME`.
- */
-export function sessionsStartScript(o: StartScriptOptions): string {
-    const timeout = o.sentinelTimeoutSeconds ?? 5;
-    return `#!/bin/sh
-# Start script of a Sentinel-managed Redis pod, rendered by geo-data components/redis/redis-replicated.ts.
-set -eu
-self="$POD_NAME.${o.podDomain}"
-first="${o.statefulSet}-0.${o.podDomain}"
-# Sentinels have no password: do not send the server password to them.
-reply=$(env -u REDISCLI_AUTH timeout ${timeout} redis-cli -h ${o.sentinelHost} -p ${o.sentinelPort} --raw sentinel get-master-addr-by-name ${o.masterName} 2>/dev/null || true)
-master=$(printf '%s\\n' "$reply" | sed -n 1p)
-port=$(printf '%s\\n' "$reply" | sed -n 2p)
-case "$port" in ''|*[!0-9]*) master="" ;; esac
-if [ -z "$master" ]; then
-  echo "start: no Sentinel answered; pod 0 is the master"
-  port=${REDIS_PORT}
-  if [ "$POD_NAME" = "${o.statefulSet}-0" ]; then master="$self"; else master="$first"; fi
-fi
-if [ "$master" = "$self" ]; then
-  echo "start: $self starts as master"
-  exec redis-server ${o.configPath} --replica-announce-ip "$self"
-fi
-echo "start: $self starts as a replica of $master:$port"
-exec redis-server ${o.configPath} --replica-announce-ip "$self" --replicaof "$master" "$port"
-`;
-}
-
-/** The Sentinel container's command: start from the writable copy under umask 077, announcing the pod's name. */
-export function sentinelCommand(announceDomain: string): string[] {
-    return [
-        "sh",
-        "-c",
-        `umask 077 && exec redis-server ${PATHS.data}/sentinel.conf --sentinel --sentinel announce-ip "$POD_NAME.${announceDomain}"`,
-    ];
-}
+export { sentinelCommand, sessionsStartScript } from "./sessions-scripts";
 
 /** A Sentinel-mode Redis replicated across the regions. */
 export class RedisReplicated extends pulumi.ComponentResource {
@@ -334,22 +131,30 @@ export class RedisReplicated extends pulumi.ComponentResource {
         );
 
         const redisConf = replicatedRedisConf(a);
-        const podDomain = serviceFqdn(n.headless, ns);
+        const announcePrefix = `${n.base}-${a.region}-`;
+        const announceDomain = `${ns}.svc.cluster.local`;
         const startScript = a.primary
             ? sessionsStartScript({
-                  statefulSet: n.base,
-                  podDomain,
+                  announcePrefix,
+                  announceDomain,
+                  replicas: a.replicas,
+                  redisPort: REDIS_PORT,
                   sentinelHost: serviceFqdn(n.sentinel, ns),
                   sentinelPort: SENTINEL_PORT,
                   masterName: a.masterName,
                   configPath: `${PATHS.config}/redis.conf`,
               })
             : undefined;
+        const labelScript = roleLabelScript({ kubectl: `${TOOLS_PATH}/kubectl`, redisPort: REDIS_PORT });
         const configMap = new k8s.core.v1.ConfigMap(
             `${name}-config`,
             {
                 metadata: meta(n.configMap, ns, labels),
-                data: { "redis.conf": redisConf, ...(startScript ? { "start.sh": startScript } : {}) },
+                data: {
+                    "redis.conf": redisConf,
+                    ...(startScript ? { "start.sh": startScript } : {}),
+                    "role-label.sh": labelScript,
+                },
             },
             { parent: this },
         );
@@ -373,19 +178,56 @@ export class RedisReplicated extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        // One ClusterIP Service per pod: the region-qualified name it announces (stable across pod restarts).
+        for (let i = 0; i < a.replicas; i++) {
+            new k8s.core.v1.Service(
+                `${name}-pod-${i}`,
+                {
+                    metadata: meta(podServiceName(a.instance, a.region, i), ns, serviceLabels(labels, "pod")),
+                    spec: {
+                        type: "ClusterIP",
+                        // Sentinels and replicas must reach a pod that is starting or loading its data.
+                        publishNotReadyAddresses: true,
+                        selector: { ...selector, "statefulset.kubernetes.io/pod-name": `${n.base}-${i}` },
+                        ports: [servicePort("redis", REDIS_PORT)],
+                    },
+                },
+                { parent: this },
+            );
+        }
+        const labeller = this.roleLabelAccess(name, n, ns, labels, a.replicas);
 
         const volumes = redisServerVolumes(n.configMap, n.secret);
-        if (startScript)
-            volumes[0] = {
-                name: "config",
-                configMap: {
-                    name: n.configMap,
-                    items: [
-                        { key: "redis.conf", path: "redis.conf" },
-                        { key: "start.sh", path: "start.sh" },
+        volumes[0] = {
+            name: "config",
+            configMap: {
+                name: n.configMap,
+                items: [
+                    { key: "redis.conf", path: "redis.conf" },
+                    ...(startScript ? [{ key: "start.sh", path: "start.sh" }] : []),
+                    { key: "role-label.sh", path: "role-label.sh" },
+                ],
+            },
+        };
+        volumes.push(
+            { name: "tools", emptyDir: { sizeLimit: "128Mi" } },
+            {
+                // The service-account token, mounted into the role-label sidecar only.
+                name: "kube-api-access",
+                projected: {
+                    defaultMode: 0o440,
+                    sources: [
+                        { serviceAccountToken: { path: "token", expirationSeconds: 3607 } },
+                        { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+                        {
+                            downwardAPI: {
+                                items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }],
+                            },
+                        },
                     ],
                 },
-            };
+            },
+        );
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
             {
@@ -401,9 +243,22 @@ export class RedisReplicated extends pulumi.ComponentResource {
                     template: {
                         metadata: {
                             labels,
-                            annotations: { "geo-data/config-hash": shortHash(redisConf, startScript ?? "") },
+                            annotations: {
+                                "geo-data/config-hash": shortHash(redisConf, startScript ?? "", labelScript),
+                            },
                         },
                         spec: podSpec(selector, {
+                            serviceAccountName: n.serviceAccount,
+                            initContainers: [
+                                {
+                                    name: "tools",
+                                    image: images.kubectl,
+                                    command: ["sh", "-c", `cp "$(command -v kubectl)" ${TOOLS_PATH}/kubectl`],
+                                    resources: resourcesOf(HELPER_RESOURCES),
+                                    securityContext: containerSecurityContext(true),
+                                    volumeMounts: [{ name: "tools", mountPath: TOOLS_PATH }],
+                                },
+                            ],
                             containers: [
                                 redisServerContainer({
                                     image,
@@ -412,12 +267,34 @@ export class RedisReplicated extends pulumi.ComponentResource {
                                         : [
                                               "sh",
                                               "-c",
-                                              `exec redis-server ${PATHS.config}/redis.conf --replica-announce-ip "$POD_NAME.${podDomain}"`,
+                                              `exec redis-server ${PATHS.config}/redis.conf --replica-announce-ip "${announceExpression(announcePrefix, announceDomain)}"`,
                                           ],
                                     secretName: n.secret,
                                     resources: a.resources,
                                 }),
                                 exporterContainer(n.secret, EXPORTER_RESOURCES),
+                                {
+                                    name: "role-label",
+                                    image,
+                                    command: ["sh", `${PATHS.config}/role-label.sh`],
+                                    env: [
+                                        POD_NAME_ENV,
+                                        secretEnv("REDISCLI_AUTH", n.secret),
+                                        { name: "HOME", value: "/tmp" },
+                                    ],
+                                    resources: resourcesOf(ROLE_LABEL_RESOURCES),
+                                    securityContext: containerSecurityContext(true),
+                                    volumeMounts: [
+                                        { name: "config", mountPath: PATHS.config, readOnly: true },
+                                        { name: "tools", mountPath: TOOLS_PATH, readOnly: true },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                        {
+                                            name: "kube-api-access",
+                                            mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
+                                            readOnly: true,
+                                        },
+                                    ],
+                                },
                             ],
                             volumes,
                         }),
@@ -425,7 +302,7 @@ export class RedisReplicated extends pulumi.ComponentResource {
                     volumeClaimTemplates: [dataClaim(selector, a.storageClass, a.storageSize)],
                 },
             },
-            { parent: this, dependsOn: [configMap, secret, headless], protect: a.protect },
+            { parent: this, dependsOn: [configMap, secret, headless, ...labeller], protect: a.protect },
         );
         new k8s.policy.v1.PodDisruptionBudget(
             `${name}-pdb`,
@@ -434,9 +311,8 @@ export class RedisReplicated extends pulumi.ComponentResource {
         );
 
         if (a.primary) {
-            // The cross-region endpoint: every data pod is a valid replication source (a replica of a
-            // replica receives the master's stream, and PSYNC continues across them), so the LoadBalancer
-            // needs no notion of which pod is the master.
+            // The cross-region endpoint: the current master only (replicas in the other region follow it and
+            // applications there write through it). The role-label sidecar moves the label on a failover.
             new k8s.core.v1.Service(
                 `${name}-primary`,
                 {
@@ -448,7 +324,7 @@ export class RedisReplicated extends pulumi.ComponentResource {
                     }),
                     spec: {
                         type: "LoadBalancer",
-                        selector,
+                        selector: { ...selector, [ROLE_LABEL]: "master" },
                         ports: [servicePort("redis", REDIS_PORT)],
                     },
                 },
@@ -495,6 +371,49 @@ export class RedisReplicated extends pulumi.ComponentResource {
         });
     }
 
+    /**
+     * ServiceAccount, Role and RoleBinding of the role-label sidecar: `get` and `patch` on this StatefulSet's
+     * own pods (by name) in this namespace, nothing else.
+     */
+    private roleLabelAccess(
+        name: string,
+        n: ReturnType<typeof redisReplicatedNames>,
+        ns: string,
+        labels: Record<string, string>,
+        replicas: number,
+    ): pulumi.Resource[] {
+        const account = new k8s.core.v1.ServiceAccount(
+            `${name}-serviceaccount`,
+            { metadata: meta(n.serviceAccount, ns, labels), automountServiceAccountToken: false },
+            { parent: this },
+        );
+        const role = new k8s.rbac.v1.Role(
+            `${name}-role-label`,
+            {
+                metadata: meta(n.roleLabel, ns, labels),
+                rules: [
+                    {
+                        apiGroups: [""],
+                        resources: ["pods"],
+                        resourceNames: Array.from({ length: replicas }, (_, i) => `${n.base}-${i}`),
+                        verbs: ["get", "patch"],
+                    },
+                ],
+            },
+            { parent: this },
+        );
+        const binding = new k8s.rbac.v1.RoleBinding(
+            `${name}-role-label-binding`,
+            {
+                metadata: meta(n.roleLabel, ns, labels),
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: n.roleLabel },
+                subjects: [{ kind: "ServiceAccount", name: n.serviceAccount, namespace: ns }],
+            },
+            { parent: this },
+        );
+        return [account, role, binding];
+    }
+
     /** The primary region's Sentinels: StatefulSet, Services, PDB and the NetworkPolicy that guards them. */
     private sentinels(
         name: string,
@@ -507,9 +426,9 @@ export class RedisReplicated extends pulumi.ComponentResource {
         const ns = a.namespace;
         const image = engineImage(a.engine);
         const template = replicatedSentinelConf(a);
-        const masterHost = podFqdn(`${n.base}-0`, n.headless, ns);
         const init = sentinelInitScript({
-            masterHost,
+            candidates: announcedNames(a).map((host) => `${host}:${REDIS_PORT}`),
+            masterName: a.masterName,
             templatePath: `${PATHS.sentinelConfig}/sentinel.conf`,
             authPath: `${PATHS.sentinelSecret}/auth.conf`,
             targetPath: `${PATHS.data}/sentinel.conf`,
@@ -558,6 +477,7 @@ export class RedisReplicated extends pulumi.ComponentResource {
                                     name: "init",
                                     image,
                                     command: ["sh", `${PATHS.sentinelConfig}/init.sh`],
+                                    env: [secretEnv("REDISCLI_AUTH", n.secret)],
                                     resources: resourcesOf(HELPER_RESOURCES),
                                     securityContext: containerSecurityContext(true),
                                     volumeMounts: mounts,
@@ -568,7 +488,8 @@ export class RedisReplicated extends pulumi.ComponentResource {
                                     name: "sentinel",
                                     image,
                                     command: sentinelCommand(serviceFqdn(n.sentinelHeadless, ns)),
-                                    env: [POD_NAME_ENV],
+                                    // Sentinels require the password: probes and `kubectl exec … redis-cli` use it.
+                                    env: [POD_NAME_ENV, secretEnv("REDISCLI_AUTH", n.secret)],
                                     ports: [{ name: "sentinel", containerPort: SENTINEL_PORT, protocol: "TCP" }],
                                     resources: resourcesOf(SENTINEL_RESOURCES),
                                     securityContext: containerSecurityContext(true),
@@ -618,8 +539,8 @@ export class RedisReplicated extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        // Sentinels take no password: only pods of this namespace and of namespaces labelled
-        // `geo-data/redis-sentinel-client: "true"` may reach them.
+        // Sentinels require the password (requirepass, from the Secret); where NetworkPolicies are enforced,
+        // only pods of this namespace and of namespaces labelled `geo-data/redis-sentinel-client: "true"` reach them.
         new k8s.networking.v1.NetworkPolicy(
             `${name}-sentinel-netpol`,
             {

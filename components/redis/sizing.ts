@@ -30,3 +30,9 @@ export const HELPER_RESOURCES: Resources = Object.freeze({
     requests: { cpu: "10m", memory: "16Mi" },
     limits: { cpu: "100m", memory: "64Mi" },
 });
+
+/** The sessions pods' role-label sidecar (kubectl, a Go binary, needs more than the shell helpers). */
+export const ROLE_LABEL_RESOURCES: Resources = Object.freeze({
+    requests: { cpu: "10m", memory: "32Mi" },
+    limits: { cpu: "100m", memory: "128Mi" },
+});

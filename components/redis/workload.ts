@@ -152,7 +152,7 @@ export function redisServerVolumes(configMap: string, secretName: string): k8s.t
 /** The hardened pod spec every Redis pod shares: non-root, no token, spread over zones. */
 export function podSpec(
     selector: Record<string, string>,
-    spec: Pick<PodSpec, "containers" | "initContainers" | "volumes">,
+    spec: Pick<PodSpec, "containers" | "initContainers" | "volumes" | "serviceAccountName">,
 ): PodSpec {
     return {
         securityContext: podSecurityContext(REDIS_UID),

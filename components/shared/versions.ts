@@ -73,6 +73,8 @@ export const images = {
     redis: "docker.io/library/redis:7.4.6-alpine",
     /** Valkey 8.1, the BSD-licensed Redis fork, selectable with `redisEngine: valkey`. */
     valkey: "docker.io/valkey/valkey:8.1.4-alpine",
+    /** kubectl (Alpine, with a shell): copied into the sessions pods for their role-label sidecar. */
+    kubectl: "docker.io/alpine/kubectl:1.35.1",
     /** Prometheus exporter sidecar for Redis/Valkey. */
     redisExporter: "docker.io/oliver006/redis_exporter:v1.80.0",
     /** MinIO server for the Tenant. */
