@@ -6,7 +6,13 @@ import { DataNamespaces } from "./platform/data-namespaces";
 import { OperatorDependencies, Operators } from "./platform/operators";
 import { BackupBucket, defaultBackupBucketName } from "./backup/backup-bucket";
 import { BackupReplication, ReplicationBucket, arnAccount } from "./backup/backup-replication";
-import { CLUSTER_NAME, Postgres, postgresServerNames, postgresServiceAccounts } from "./postgres/postgres";
+import {
+    CLUSTER_NAME,
+    Postgres,
+    postgresReplicaFolders,
+    postgresServerNames,
+    postgresServiceAccounts,
+} from "./postgres/postgres";
 import { ClusterTlsMaterial, PostgresCertificates } from "./postgres/postgres-certificates";
 import { distributedName } from "./postgres/naming";
 import { backupRoleName, regionCode, replicationRoleName } from "./shared/naming";
@@ -91,6 +97,8 @@ export class DataRegion extends pulumi.ComponentResource {
                 oidcProviderArn: c.backup.oidcProviderArn,
                 serviceAccounts: postgresServiceAccounts(c.namespaces.postgres, c.postgres),
                 writableFolders: postgresServerNames(c.region, c.postgres),
+                // The peer's archive, copied here by BackupReplication: no Barman deletes in it, so it expires by age.
+                replicaFolders: postgresReplicaFolders(c.peerRegion),
                 roleName: backupRoleName(c.namespacePrefix, c.region),
                 kmsKeyArn: c.backup.kmsKeyArn,
                 noncurrentExpirationDays: c.backup.retentionDays,

@@ -26,7 +26,7 @@ export const BACKUP_KEYS = {
         type: "integer",
         default: 40,
         description:
-            "Days S3 keeps a noncurrent backup object (deleted by Barman's retention or overwritten) before deleting it for good; at least postgresBackupRetention plus 7 days. Current objects never expire by S3 lifecycle: postgresBackupRetention decides.",
+            "Days S3 keeps a noncurrent backup object (deleted by Barman's retention or overwritten) before deleting it for good, and days after which the bucket's copy of the other region's archive (written by replication, managed by no Barman) expires; at least postgresBackupRetention plus 7 days. This region's own archive never expires by S3 lifecycle: postgresBackupRetention decides.",
     },
     backupReplicationTimeControl: {
         type: "boolean",
@@ -49,7 +49,7 @@ export interface BackupConfig {
     readonly bucketName?: string;
     /** Existing KMS key; undefined = create one for this region. */
     readonly kmsKeyArn?: string;
-    /** Days S3 keeps noncurrent versions (current objects never expire by lifecycle). */
+    /** Days S3 keeps noncurrent versions, and the age at which the replicated copy of the peer's archive expires (this region's own archive never expires by lifecycle). */
     readonly retentionDays: number;
     /** S3 Replication Time Control on the backup replication (15-minute SLA). */
     readonly replicationTimeControl: boolean;

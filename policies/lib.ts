@@ -114,6 +114,69 @@ export function bucketRef(bucket: StackResource): string {
     return typeof bucket.props?.bucket === "string" ? bucket.props.bucket : bucket.name;
 }
 
+/** `s3://<bucket>/<path>` → bucket and path (without trailing slash); undefined for anything else. */
+export function parseS3Url(url: unknown): { bucket: string; path: string } | undefined {
+    if (typeof url !== "string") return undefined;
+    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
+    return m ? { bucket: m[1], path: m[2].replace(/\/+$/, "") } : undefined;
+}
+
+/** A folder a CloudNativePG Cluster archives into (WAL and base backups), as a key prefix of its bucket. */
+export interface ArchiveFolder {
+    /** Key prefix with a trailing slash, `postgres/pg-use1/`. */
+    readonly folder: string;
+    /** `namespace/name` of the Cluster. */
+    readonly cluster: string;
+    /** `namespace/name` of the Barman Cloud ObjectStore (or `spec.backup.barmanObjectStore` for the in-tree one). */
+    readonly objectStore: string;
+}
+
+/**
+ * The folders of bucket `bucketName` the stack's Clusters archive into: for each Barman Cloud ObjectStore
+ * whose `destinationPath` is `s3://<bucketName>/<path>`, every Cluster of its namespace whose
+ * `spec.plugins[].parameters.barmanObjectName` names it writes `<path>/<serverName>/` (serverName defaults
+ * to the Cluster's name); the deprecated in-tree `spec.backup.barmanObjectStore` counts too.
+ */
+export function archiveFolders(resources: readonly StackResource[], bucketName: string): ArchiveFolder[] {
+    const under = (path: string, server: string) => `${path ? `${path}/` : ""}${server}/`;
+    const out: ArchiveFolder[] = [];
+    const clusters = resources.filter((r) => r.type === TYPES.cnpgCluster);
+    for (const store of resources.filter((r) => r.type === TYPES.barmanObjectStore)) {
+        const dest = parseS3Url(store.props?.spec?.configuration?.destinationPath);
+        if (dest?.bucket !== bucketName) continue;
+        const ns = store.props?.metadata?.namespace ?? "default";
+        for (const c of clusters) {
+            if ((c.props?.metadata?.namespace ?? "default") !== ns) continue;
+            for (const p of c.props?.spec?.plugins ?? []) {
+                if (p?.parameters?.barmanObjectName !== store.props?.metadata?.name) continue;
+                const server = p.parameters.serverName ?? c.props?.metadata?.name;
+                out.push({
+                    folder: under(dest.path, server),
+                    cluster: objectRef(c.props),
+                    objectStore: objectRef(store.props),
+                });
+            }
+        }
+    }
+    for (const c of clusters) {
+        const inTree = c.props?.spec?.backup?.barmanObjectStore;
+        const dest = parseS3Url(inTree?.destinationPath);
+        if (dest?.bucket !== bucketName) continue;
+        const server = inTree.serverName ?? c.props?.metadata?.name;
+        out.push({
+            folder: under(dest.path, server),
+            cluster: objectRef(c.props),
+            objectStore: "spec.backup.barmanObjectStore",
+        });
+    }
+    return out;
+}
+
+/** True when one key prefix contains the other (a rule on either covers objects of the other). */
+export function prefixesOverlap(a: string, b: string): boolean {
+    return a.startsWith(b) || b.startsWith(a);
+}
+
 /** Labels of a StatefulSet's pod template (or of the object when the template has none). */
 function workloadLabels(props: Record<string, any>): Record<string, string> {
     return props?.spec?.template?.metadata?.labels ?? props?.metadata?.labels ?? {};

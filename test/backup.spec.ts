@@ -4,9 +4,10 @@ import {
     backupAccessPolicy,
     defaultBackupBucketName,
     issuerOf,
+    lifecycleRules,
     validateBackupBucketArgs,
 } from "../components/backup/backup-bucket";
-import { find, inputs, ofType, render } from "./support";
+import { documentedDefaults, find, inputs, ofType, render } from "./support";
 
 const BUCKET = "geo-pg-backups-123456789012-us-east-1";
 const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
@@ -72,13 +73,13 @@ describe("backup bucket (AWS)", () => {
         });
     });
 
-    it("archives to Glacier Instant Retrieval after 30 days and expires only noncurrent versions and delete markers", async () => {
+    it("archives to Glacier Instant Retrieval after 30 days and expires by age only the replicated copy and retired archives", async () => {
         const east = await render("us-east");
         const lc = inputs(
             find(east, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "geo-backup-lifecycle"),
         );
-        // No expiration of current objects: Barman's retention (the ObjectStore's retentionPolicy) deletes them,
-        // so failed scheduled backups never let S3 delete the newest base backup.
+        // No expiration of the own archive's current objects: Barman's retention (the ObjectStore's
+        // retentionPolicy) deletes them, so failed scheduled backups never let S3 delete the newest base backup.
         assert.deepEqual(lc.rules, [
             {
                 id: "archive-and-expire-noncurrent",
@@ -102,6 +103,13 @@ describe("backup bucket (AWS)", () => {
                 filter: { prefix: "diverged/" },
                 expiration: { days: 40 },
             },
+            // us-west's archive, copied here by replication (deletes are not replicated): backupRetentionDays.
+            {
+                id: "expire-replica-pg-usw2",
+                status: "Enabled",
+                filter: { prefix: "postgres/pg-usw2/" },
+                expiration: { days: 40 },
+            },
         ]);
         const objectStore = inputs(
             find(east, "kubernetes:barmancloud.cnpg.io/v1:ObjectStore", "geo-postgres-main-objectstore"),
@@ -115,6 +123,56 @@ describe("backup bucket (AWS)", () => {
             [lc90.rules[0].expiration, lc90.rules[0].noncurrentVersionExpiration],
             [undefined, { noncurrentDays: 90 }],
         );
+        assert.deepEqual(lc90.rules[3], {
+            id: "expire-replica-pg-usw2",
+            status: "Enabled",
+            filter: { prefix: "postgres/pg-usw2/" },
+            expiration: { days: 90 },
+        });
+    });
+
+    it("us-west's bucket expires its copy of us-east's archive, never its own member's or a restored cluster's folder", async () => {
+        for (const [stack, overrides, own] of [
+            ["us-west", {}, ["postgres/pg-usw2/"]],
+            [
+                "us-west",
+                { postgresRecoveryTargetTime: "2026-11-24T07:00:00+01:00" },
+                ["postgres/pg-usw2/", "postgres/pg-pitr-20261124t060000/"],
+            ],
+        ] as const) {
+            const r = await render(stack, overrides);
+            const rules = inputs(
+                find(r, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "geo-backup-lifecycle"),
+            ).rules;
+            assert.deepEqual(
+                rules.filter((x: any) => x.expiration?.days !== undefined),
+                [
+                    {
+                        id: "expire-retired-archives",
+                        status: "Enabled",
+                        filter: { prefix: "diverged/" },
+                        expiration: { days: 40 },
+                    },
+                    {
+                        id: "expire-replica-pg-use1",
+                        status: "Enabled",
+                        filter: { prefix: "postgres/pg-use1/" },
+                        expiration: { days: 40 },
+                    },
+                ],
+            );
+            // The folders this region's clusters archive into (their ObjectStore path plus serverName).
+            const archived = ofType(r, "kubernetes:postgresql.cnpg.io/v1:Cluster").map(
+                (c) => `postgres/${inputs(c).spec.plugins[0].parameters.serverName}/`,
+            );
+            assert.deepEqual(archived, own);
+            for (const rule of rules)
+                for (const f of archived)
+                    assert.ok(
+                        rule.expiration?.days === undefined || !f.startsWith(rule.filter.prefix ?? ""),
+                        `${rule.id} covers ${f}`,
+                    );
+        }
     });
 
     it("denies every request without TLS 1.2+", async () => {
@@ -274,6 +332,47 @@ describe("backup bucket (AWS)", () => {
                 "geo-data:backupBucketName: is empty and the derived name abcdefghij-abcdefghij-abcdefghij-pg-backups-<account>-us-east-1 would have 66 characters (S3 allows 63); set backupBucketName or shorten namespacePrefix",
             );
         });
+        it("applies exactly the documented defaults", () => {
+            assert.deepEqual(documentedDefaults("backup/backup-bucket.ts", "BackupBucketArgs"), {
+                prefix: '"postgres"',
+                writableFolders: "all of `prefix`",
+                replicaFolders: "none",
+                kmsKeyArn: "a new key for this bucket (rotation on)",
+                archiveAfterDays: "30",
+                noncurrentExpirationDays: "40",
+                protect: "true",
+                tags: "none",
+            });
+            const a = validateBackupBucketArgs({
+                bucketName: "b",
+                region: "us-east-1",
+                oidcProviderArn: OIDC,
+                serviceAccounts: ["system:serviceaccount:db:pg"],
+                roleName: "r",
+            });
+            assert.deepEqual(
+                {
+                    prefix: a.prefix,
+                    writableFolders: a.writableFolders,
+                    replicaFolders: a.replicaFolders,
+                    kmsKeyArn: a.kmsKeyArn,
+                    archiveAfterDays: a.archiveAfterDays,
+                    noncurrentExpirationDays: a.noncurrentExpirationDays,
+                    protect: a.protect,
+                    tags: a.tags,
+                },
+                {
+                    prefix: "postgres",
+                    writableFolders: undefined, // the role may write all of `prefix`
+                    replicaFolders: [],
+                    kmsKeyArn: undefined, // a new key
+                    archiveAfterDays: 30,
+                    noncurrentExpirationDays: 40,
+                    protect: true,
+                    tags: {},
+                },
+            );
+        });
         it("pure helpers", () => {
             assert.equal(
                 defaultBackupBucketName("geo", "123456789012", "us-west-2"),
@@ -288,8 +387,46 @@ describe("backup bucket (AWS)", () => {
                 roleName: "r",
             });
             assert.deepEqual(
-                [a.prefix, a.archiveAfterDays, a.noncurrentExpirationDays, a.protect, a.kmsKeyArn],
-                ["postgres", 30, 40, true, undefined],
+                [a.prefix, a.archiveAfterDays, a.noncurrentExpirationDays, a.protect, a.kmsKeyArn, a.replicaFolders],
+                ["postgres", 30, 40, true, undefined, []],
+            );
+            // The lifecycle of a bucket without replica folders: no age expiry outside diverged/.
+            assert.deepEqual(
+                lifecycleRules(a).map((r) => [r.id, r.filter, r.expiration]),
+                [
+                    ["archive-and-expire-noncurrent", {}, undefined],
+                    ["expired-delete-markers", {}, { expiredObjectDeleteMarker: true }],
+                    ["expire-retired-archives", { prefix: "diverged/" }, { days: 40 }],
+                ],
+            );
+            assert.throws(
+                () =>
+                    validateBackupBucketArgs({
+                        bucketName: "b",
+                        region: "us-east-1",
+                        oidcProviderArn: OIDC,
+                        serviceAccounts: ["system:serviceaccount:db:pg"],
+                        roleName: "r",
+                        writableFolders: ["pg-use1"],
+                        replicaFolders: ["pg-use1"],
+                    }),
+                (e: Error) =>
+                    e.message ===
+                    'BackupBucket.replicaFolders: "pg-use1" is not allowed; expected a folder only replication writes, not one of writableFolders (its current objects would expire by age)',
+            );
+            assert.throws(
+                () =>
+                    validateBackupBucketArgs({
+                        bucketName: "b",
+                        region: "us-east-1",
+                        oidcProviderArn: OIDC,
+                        serviceAccounts: ["system:serviceaccount:db:pg"],
+                        roleName: "r",
+                        replicaFolders: ["postgres/pg-usw2"],
+                    }),
+                (e: Error) =>
+                    e.message ===
+                    "BackupBucket.replicaFolders: \"postgres/pg-usw2\" is not allowed; expected lower-case letters, digits and '-' (no slashes)",
             );
             assert.throws(
                 () =>

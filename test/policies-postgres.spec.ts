@@ -259,13 +259,31 @@ const cases: Case[] = [
         `Bucket ${BUCKET} has no enabled lifecycle rule with an expired delete marker cleanup.`,
     ],
     [
-        "current objects expire by age",
+        "an age expiry without prefix",
         bucketConfigureLifecycle,
         ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "geo-backup-lifecycle"],
         (i) => (i.rules[0].expiration = { days: 40 }),
         "geo-backup-bucket",
-        `Bucket ${BUCKET} expires current objects after 40 days (rule "archive-and-expire-noncurrent"): once scheduled backups fail for that long, S3 deletes the newest base backup. ` +
-            "Remove expiration days/date; let Barman's retentionPolicy delete current objects and expire only noncurrent versions and delete markers.",
+        `Bucket ${BUCKET} expires current objects after 40 days in the whole bucket (rule "archive-and-expire-noncurrent" has no filter.prefix): once scheduled backups fail for that long, S3 deletes the newest base backup. ` +
+            "Remove expiration days/date, or limit the rule with filter.prefix to a folder no Cluster archives into (a replicated copy or diverged/); let Barman's retentionPolicy delete a Cluster's current objects.",
+    ],
+    [
+        "an age expiry on the stack's own member folder",
+        bucketConfigureLifecycle,
+        ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "geo-backup-lifecycle"],
+        (i) => (i.rules[3].filter.prefix = "postgres/pg-use1/"),
+        "geo-backup-bucket",
+        `Bucket ${BUCKET} expires current objects after 40 days under "postgres/pg-use1/" (rule "expire-replica-pg-usw2"), which covers postgres/pg-use1/, the archive of Cluster geo-postgres/pg (ObjectStore geo-postgres/pg-backups): once its scheduled backups fail for that long, S3 deletes the newest base backup. ` +
+            "Remove expiration days/date or narrow filter.prefix so it overlaps no Cluster's archive folder; let Barman's retentionPolicy delete the objects under postgres/pg-use1/.",
+    ],
+    [
+        "an age expiry on the whole archive prefix",
+        bucketConfigureLifecycle,
+        ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "geo-backup-lifecycle"],
+        (i) => (i.rules[3].filter.prefix = "postgres/"),
+        "geo-backup-bucket",
+        `Bucket ${BUCKET} expires current objects after 40 days under "postgres/" (rule "expire-replica-pg-usw2"), which covers postgres/pg-use1/, the archive of Cluster geo-postgres/pg (ObjectStore geo-postgres/pg-backups): once its scheduled backups fail for that long, S3 deletes the newest base backup. ` +
+            "Remove expiration days/date or narrow filter.prefix so it overlaps no Cluster's archive folder; let Barman's retentionPolicy delete the objects under postgres/pg-use1/.",
     ],
     [
         "unprotected Cluster",
@@ -306,6 +324,40 @@ describe("policies: PostgreSQL and backup storage", () => {
                 `${stack} ${JSON.stringify(overrides)}`,
             );
         }
+    });
+
+    it("bucket-configure-lifecycle allows age expiry of the replicated copy and retired archives only", async () => {
+        const lifecycle = (r: RecordedResource[]) =>
+            r.find((x) => x.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")!.inputs.rules;
+        for (const stack of ["us-east", "us-west"]) {
+            const r = await render(stack);
+            const replica = stack === "us-east" ? "postgres/pg-usw2/" : "postgres/pg-use1/";
+            assert.deepEqual(
+                lifecycle(r.resources)
+                    .filter((x: any) => x.expiration?.days !== undefined)
+                    .map((x: any) => x.filter.prefix),
+                ["diverged/", replica],
+                stack,
+            );
+            assert.deepEqual(await runPolicies([bucketConfigureLifecycle], r.resources, { stack }), [], stack);
+        }
+        // us-east's replica rule with the date form of expiration still passes (it overlaps no archive folder).
+        const dated = await eastWith(
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "geo-backup-lifecycle",
+            (i) => (i.rules[3].expiration = { date: "2027-01-01T00:00:00Z" }),
+        );
+        assert.deepEqual(await violations(bucketConfigureLifecycle, dated), []);
+        // A prefix ending inside the member name covers its folder too (postgres/pg-use is a prefix of postgres/pg-use1/).
+        const bare = await eastWith(
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "geo-backup-lifecycle",
+            (i) => (i.rules[3].filter.prefix = "postgres/pg-use"),
+        );
+        assert.deepEqual(
+            (await violations(bucketConfigureLifecycle, bare)).map(([, name]) => name),
+            ["geo-backup-bucket"],
+        );
     });
 
     it("a standard-durability cluster may replicate asynchronously", async () => {

@@ -2,6 +2,8 @@
  * Shared test support: renders stacks with the real stack files under the same mocks `npm run plan` uses,
  * caches renders (one per distinct config) and finds resources by type and name.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { parseRegionConfig } from "../config";
 import { REHEARSAL_PROMOTION_TOKEN } from "../tools/switchover";
 import {
@@ -137,4 +139,20 @@ export function renderSwitched(stack: "us-east" | "us-west"): Promise<RenderResu
     return stack === "us-east"
         ? render("us-east", east)
         : render("us-west", { ...east, postgresPromotionToken: SAMPLE_PROMOTION_TOKEN }, east);
+}
+
+/**
+ * "Defaults to X." of every property of an Args interface, from the doc comments in `file` (relative to
+ * components/), keyed by property.
+ */
+export function documentedDefaults(file: string, iface: string): Record<string, string> {
+    const src = fs.readFileSync(path.join(__dirname, "..", "components", file), "utf8");
+    const body = src.slice(src.indexOf(`export interface ${iface} {`));
+    const block = body.slice(0, body.indexOf("\n}\n"));
+    const out: Record<string, string> = {};
+    for (const m of block.matchAll(/\/\*\*([\s\S]*?)\*\/\s*readonly (\w+)\??:/g)) {
+        const d = /Defaults to ([^\n*]+?)\.\s*(\*|$)/m.exec(m[1].replace(/\n\s*\*\s*/g, " "));
+        if (d) out[m[2]] = d[1].trim();
+    }
+    return out;
 }

@@ -44,14 +44,22 @@ export interface BackupBucketArgs {
      * `prefix`.
      */
     readonly writableFolders?: readonly string[];
+    /**
+     * Folders under `prefix` written only by S3 replication from the other region (its cluster's serverName,
+     * `pg-usw2` in us-east's bucket): no Barman manages them and deletes are not replicated, so their current
+     * objects expire `noncurrentExpirationDays` after they were replicated. Never one of `writableFolders`.
+     * Defaults to none.
+     */
+    readonly replicaFolders?: readonly string[];
     /** An existing KMS key for SSE-KMS. Defaults to a new key for this bucket (rotation on). */
     readonly kmsKeyArn?: string;
     /** Days after which current and noncurrent objects move to ARCHIVE_STORAGE_CLASS. Defaults to 30. */
     readonly archiveAfterDays?: number;
     /**
      * Days a noncurrent version (an object Barman's retention deleted, or one a write replaced) is kept before
-     * S3 deletes it for good. Current objects never expire by lifecycle: Barman's retention policy decides which
-     * base backups and WAL to delete, so failing backups never let S3 delete the last good one. Defaults to 40.
+     * S3 deletes it for good. Current objects of this region's own folders never expire by lifecycle: Barman's
+     * retention policy decides which base backups and WAL to delete, so failing backups never let S3 delete the
+     * last good one. Also the age at which current objects of `replicaFolders` expire. Defaults to 40.
      */
     readonly noncurrentExpirationDays?: number;
     /** `protect` and `retainOnDelete` on the bucket and the key. Defaults to true. */
@@ -74,6 +82,7 @@ export function validateBackupBucketArgs(args: BackupBucketArgs): ResolvedBackup
         prefix: args.prefix ?? "postgres",
         archiveAfterDays: args.archiveAfterDays ?? 30,
         noncurrentExpirationDays: args.noncurrentExpirationDays ?? 40,
+        replicaFolders: args.replicaFolders ?? [],
         protect: args.protect ?? true,
         tags: args.tags ?? {},
     };
@@ -82,6 +91,16 @@ export function validateBackupBucketArgs(args: BackupBucketArgs): ResolvedBackup
     for (const f of a.writableFolders ?? [])
         if (!/^[a-z0-9][a-z0-9-]*$/.test(f))
             fail("writableFolders", f, "expected lower-case letters, digits and '-' (no slashes)");
+    for (const f of a.replicaFolders) {
+        if (!/^[a-z0-9][a-z0-9-]*$/.test(f))
+            fail("replicaFolders", f, "expected lower-case letters, digits and '-' (no slashes)");
+        if ((a.writableFolders ?? []).includes(f))
+            fail(
+                "replicaFolders",
+                f,
+                "expected a folder only replication writes, not one of writableFolders (its current objects would expire by age)",
+            );
+    }
     const archive = intBetween(1, 3650)(a.archiveAfterDays);
     if (archive) fail("archiveAfterDays", a.archiveAfterDays, archive);
     const expiry = intBetween(a.archiveAfterDays + 1, 3650)(a.noncurrentExpirationDays);
@@ -224,25 +243,29 @@ export function tlsOnlyBucketPolicy(bucketArn: string): Record<string, unknown> 
 /**
  * Lifecycle: archive current and noncurrent objects after `archiveAfterDays`; delete noncurrent versions
  * `noncurrentExpirationDays` after they became noncurrent; remove delete markers left without versions and
- * abandoned multipart uploads. There is deliberately no `expiration.days` on current objects: a fixed age
- * would delete the newest base backup once scheduled backups had failed for that long (with daily backups and
- * a 30-day window, ~9 days of failures under a 40-day expiry). Barman's retention (the ObjectStore's
- * `retentionPolicy`) deletes what the recovery window no longer needs; versioning keeps those deletions
- * recoverable for `noncurrentExpirationDays`. Only archives the runbook retired under RETIRED_PREFIX expire by
- * age (after `noncurrentExpirationDays`).
+ * abandoned multipart uploads. There is deliberately no `expiration.days` on the current objects of this
+ * region's own folders: a fixed age would delete the newest base backup once scheduled backups had failed for
+ * that long (with daily backups and a 30-day window, ~9 days of failures under a 40-day expiry). Barman's
+ * retention (the ObjectStore's `retentionPolicy`) deletes what the recovery window no longer needs;
+ * versioning keeps those deletions recoverable for `noncurrentExpirationDays`.
+ *
+ * Only folders no Barman manages expire by age, after `noncurrentExpirationDays`: archives the runbook retired
+ * under RETIRED_PREFIX, and each of `replicaFolders` (`<prefix>/<folder>/`, the other region's archive copied
+ * by replication, whose deletes are not replicated). While the other region's backups succeed, a copy that
+ * keeps every object for `noncurrentExpirationDays` (≥ the recovery window + 7 days) always holds a base
+ * backup older than the window and the WAL after it.
  */
 export function lifecycleRules(
-    archiveAfterDays: number,
-    noncurrentExpirationDays: number,
+    a: Pick<ResolvedBackupBucketArgs, "prefix" | "archiveAfterDays" | "noncurrentExpirationDays" | "replicaFolders">,
 ): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
     return [
         {
             id: "archive-and-expire-noncurrent",
             status: "Enabled",
             filter: {},
-            transitions: [{ days: archiveAfterDays, storageClass: ARCHIVE_STORAGE_CLASS }],
-            noncurrentVersionTransitions: [{ noncurrentDays: archiveAfterDays, storageClass: ARCHIVE_STORAGE_CLASS }],
-            noncurrentVersionExpiration: { noncurrentDays: noncurrentExpirationDays },
+            transitions: [{ days: a.archiveAfterDays, storageClass: ARCHIVE_STORAGE_CLASS }],
+            noncurrentVersionTransitions: [{ noncurrentDays: a.archiveAfterDays, storageClass: ARCHIVE_STORAGE_CLASS }],
+            noncurrentVersionExpiration: { noncurrentDays: a.noncurrentExpirationDays },
             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
         },
         {
@@ -255,8 +278,14 @@ export function lifecycleRules(
             id: "expire-retired-archives",
             status: "Enabled",
             filter: { prefix: RETIRED_PREFIX },
-            expiration: { days: noncurrentExpirationDays },
+            expiration: { days: a.noncurrentExpirationDays },
         },
+        ...a.replicaFolders.map((f) => ({
+            id: `expire-replica-${f}`,
+            status: "Enabled",
+            filter: { prefix: `${a.prefix}/${f}/` },
+            expiration: { days: a.noncurrentExpirationDays },
+        })),
     ];
 }
 
@@ -351,7 +380,7 @@ export class BackupBucket extends pulumi.ComponentResource {
         // Lifecycle rules on noncurrent versions need versioning first.
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-lifecycle`,
-            { bucket, region: a.region, rules: lifecycleRules(a.archiveAfterDays, a.noncurrentExpirationDays) },
+            { bucket, region: a.region, rules: lifecycleRules(a) },
             { ...child, dependsOn: [this.bucket, versioning] },
         );
         new aws.s3.BucketPolicy(

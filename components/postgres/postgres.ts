@@ -47,6 +47,14 @@ export function postgresServiceAccounts(namespace: string, c: Pick<PostgresConfi
     return [names.main, ...(names.recovery ? [names.recovery] : [])].map((n) => clusterServiceAccount(namespace, n));
 }
 
+/**
+ * The object-store folders of this region's bucket that only S3 replication writes: the peer region's main
+ * cluster's member name (`pg-usw2` in us-east), the folder `BackupReplication` copies from the peer's bucket.
+ */
+export function postgresReplicaFolders(peerRegion: string): string[] {
+    return [distributedName(CLUSTER_NAME, peerRegion)];
+}
+
 /** The region pair the tier is replicated across (CloudNativePG distributed topology). */
 export interface PostgresPair {
     /** This stack's region and the other one. */
