@@ -25,6 +25,7 @@ describe("npm run plan", () => {
         for (const p of plans) {
             assert.deepEqual(p.schemaIssues, [], p.render.stack);
             assert.deepEqual(p.violations, [], p.render.stack);
+            assert.deepEqual(p.render.warnings, [], p.render.stack);
         }
         const lines: string[] = [];
         assert.equal(

@@ -5,7 +5,7 @@ import * as path from "path";
 import { CONFIG_SCHEMA } from "../config";
 import { cnpgPromotionToken } from "../components/shared/validate";
 import { ROOT, RenderResult } from "../tools/harness";
-import { StackPlan } from "../tools/plan";
+import { StackPlan, summarize } from "../tools/plan";
 import {
     Procedure,
     REHEARSAL_PROMOTION_TOKEN,
@@ -407,6 +407,25 @@ describe("npm run switchover", () => {
             const west = plans.find((x) => x.render.stack === "us-west")!;
             assert.equal(cluster(west).spec.replica.primary, "pg-usw2");
             assert.equal(cluster(west).spec.replica.promotionToken, undefined);
+            const warning =
+                "disasterFailover: promoting us-west-2 although stack organization/geo-data/us-east is still deployed as primary (us-east-1). Set primaryRegion: us-west-2 in that stack's file now, so that us-east-1 is demoted (and rebuilt) before it serves writes again";
+            assert.deepEqual(
+                plans.map((x) => [x.render.stack, x.render.warnings]),
+                [
+                    ["us-east", []],
+                    ["us-west", [warning]],
+                ],
+            );
+            const lines: string[] = [];
+            summarize(plans, (l) => lines.push(l));
+            assert.deepEqual(
+                lines.filter((l) => l.includes("warning")),
+                [`  warning: ${warning}`],
+            );
+            assert.equal(
+                lines.indexOf(`  warning: ${warning}`),
+                lines.indexOf("us-west: us-west-2 role=secondary primaryRegion=us-west-2") + 1,
+            );
         });
     });
 });

@@ -166,6 +166,7 @@ export function summarize(plans: StackPlan[], log: (line: string) => void = cons
         const o = p.render.outputs as Record<string, unknown>;
         const mandatory = p.violations.filter((v) => v.enforcementLevel === "mandatory");
         log(`${p.render.stack}: ${o.awsRegion} role=${o.role} primaryRegion=${o.primaryRegion}`);
+        for (const w of p.render.warnings) log(`  warning: ${w}`);
         log(`  resources: ${p.render.resources.length} (${countByKind(p.render.resources)})`);
         log(`  kubernetes objects: ${p.objects.length}; schema: ${p.schemaIssues.length} error(s)`);
         for (const s of p.schemaIssues) log(`    schema ${s.apiVersion}/${s.kind} ${s.name}: ${s.path} ${s.message}`);
