@@ -306,9 +306,15 @@ describe("npm run switchover", () => {
             });
         });
 
-        it("refuses (exit 1) when the stack files disagree on primaryRegion", async () => {
-            const r = await run(["--to", "us-west", "--config", "us-east/primaryRegion=us-west-2"]);
+        it("refuses (exit 1) when the stack files disagree on primaryRegion, leaving no earlier rehearsal behind", async () => {
+            const dir = path.join(outDir, "refused");
+            for (const stale of ["us-east", "us-west", "deployed/us-east"]) {
+                fs.mkdirSync(path.join(dir, stale), { recursive: true });
+                fs.writeFileSync(path.join(dir, stale, "manifests.yaml"), "# an earlier rehearsal\n");
+            }
+            const r = await run(["--to", "us-west", "--config", "us-east/primaryRegion=us-west-2", "--out", dir]);
             assert.equal(r.status, 1);
+            assert.deepEqual([fs.readdirSync(dir), fs.readdirSync(path.join(dir, "deployed"))], [["deployed"], []]);
             assert.equal(
                 r.err[0],
                 "refusing to switch over: geo-data:primaryRegion: the stacks disagree (us-east: us-west-2, us-west: us-east-1); set the same primaryRegion in every stack — two stacks that each think they are primary is split brain",
@@ -318,7 +324,7 @@ describe("npm run switchover", () => {
 
         it("exits 0 with a clear message when the target already is the primary", async () => {
             for (const to of ["us-east", "us-east-1"]) {
-                const r = await run(["--to", to]);
+                const r = await run(["--to", to, "--out", path.join(outDir, "noop")]);
                 assert.equal(r.status, 0);
                 assert.deepEqual(r.out, [
                     "us-east (us-east-1) is already the primary: geo-data:primaryRegion is us-east-1 in every stack file (us-east, us-west); nothing to switch.",

@@ -25,7 +25,7 @@ import { replicationRuleId } from "../components/backup/backup-replication";
 import { checkConfigsAgree } from "../components/shared/pair";
 import { encodePromotionToken } from "../components/shared/validate";
 import { ROOT, StackOutputs } from "./harness";
-import { StackPlan, addOverride, overridesFor, plan, summarize } from "./plan";
+import { StackPlan, addOverride, overridesFor, plan, removeRendered, summarize } from "./plan";
 import { UNDECRYPTABLE, loadStackConfig, stackNames } from "./stack-config";
 
 const TOKEN_KEY = "geo-data:postgresPromotionToken";
@@ -590,10 +590,15 @@ export async function rehearse(
         const readable = { ...opts.overrides };
         for (const [s, r] of Object.entries(raw))
             if (r[TOKEN_KEY] === UNDECRYPTABLE) readable[`${s}/postgresPromotionToken`] = REHEARSAL_PROMOTION_TOKEN;
-        const [lost] = await plan({ stacks: [current], overrides: readable, out: path.join(opts.out, "deployed") });
+        const [lost] = await plan({ stacks: [current], overrides: readable, out: deployedOut(opts.out) });
         deployed = { outputs: lost.render.outputs, secretOutputNames: lost.render.secretOutputNames };
     }
     return plan({ stacks: [], overrides, out: opts.out, stackReferences: { [referenced]: deployed } });
+}
+
+/** Where a disaster rehearsal writes the lost stack's render from its committed config (its deployed outputs). */
+function deployedOut(out: string): string {
+    return path.join(out, "deployed");
 }
 
 /** What `switchover` did. */
@@ -612,6 +617,8 @@ export async function switchover(
     log: (line: string) => void = console.log,
     err: (line: string) => void = console.error,
 ): Promise<SwitchoverResult> {
+    // A run that refuses or fails leaves no rehearsal output that looks current: an earlier run's goes first.
+    for (const dir of [args.out, deployedOut(args.out)]) removeRendered(dir, stackNames());
     let raw: Record<string, RawConfig>;
     let configs: Record<string, RegionConfig>;
     let primaryRegion: string;
