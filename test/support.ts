@@ -3,7 +3,7 @@
  * caches renders (one per distinct config) and finds resources by type and name.
  */
 import { parseRegionConfig } from "../config";
-import { REHEARSAL_PROMOTION_TOKEN } from "../tools/switchover";
+import { REHEARSAL_PROMOTION_TOKEN } from "../tools/runbook/config";
 import {
     ORGANIZATION,
     PROJECT,

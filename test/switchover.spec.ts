@@ -6,18 +6,10 @@ import { CONFIG_SCHEMA } from "../config";
 import { cnpgPromotionToken } from "../components/shared/validate";
 import { ROOT, RenderResult } from "../tools/harness";
 import { StackPlan, summarize } from "../tools/plan";
-import {
-    Procedure,
-    REHEARSAL_PROMOTION_TOKEN,
-    SwitchoverResult,
-    loadPairConfigs,
-    main,
-    parseSwitchoverArgs,
-    procedureMarkdown,
-    rehearse,
-    switchover,
-    switchoverSteps,
-} from "../tools/switchover";
+import { REHEARSAL_PROMOTION_TOKEN, loadPairConfigs } from "../tools/runbook/config";
+import { Procedure, procedureMarkdown } from "../tools/runbook/procedure";
+import { switchoverSteps } from "../tools/runbook/steps";
+import { SwitchoverResult, main, parseSwitchoverArgs, rehearse, switchover } from "../tools/switchover";
 import { find, inputs, render } from "./support";
 
 const CONTEXTS = { "us-east/kubeContext": "east-admin", "us-west/kubeContext": "west-admin" };
