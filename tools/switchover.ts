@@ -24,7 +24,7 @@ import { checkConfigsAgree } from "../components/shared/pair";
 import { ROOT, StackOutputs } from "./harness";
 import { StackPlan, addOverride, plan, removeRendered, summarize } from "./plan";
 import { UNDECRYPTABLE, stackNames } from "./stack-config";
-import { PRIMARY_KEY, REHEARSAL_PROMOTION_TOKEN, TOKEN_KEY, loadPairConfigs, parseStack } from "./runbook/config";
+import { PRIMARY_KEY, REHEARSAL_PROMOTION_TOKEN, TOKEN_KEY, loadPairConfigs, parsePair } from "./runbook/config";
 import { Procedure, formatProcedure } from "./runbook/procedure";
 import { switchoverSteps } from "./runbook/steps";
 
@@ -115,7 +115,7 @@ export async function rehearse(
         deployed?: StackOutputs;
     },
 ): Promise<StackPlan[]> {
-    const configs = Object.fromEntries(Object.entries(raw).map(([s, r]) => [s, parseStack(r, s)]));
+    const configs = parsePair(raw);
     const overrides = rehearsalOverrides(target, configs, opts.disaster, opts.overrides);
     const referenced = configs[target].primaryStack;
     if (!opts.disaster || !referenced || referenced.split("/").pop() !== current) {
@@ -160,7 +160,7 @@ export async function switchover(
     let primaryRegion: string;
     try {
         raw = loadPairConfigs(args.overrides);
-        configs = Object.fromEntries(Object.entries(raw).map(([s, r]) => [s, parseStack(r, s)]));
+        configs = parsePair(raw);
         primaryRegion = checkConfigsAgree(Object.values(configs));
     } catch (e) {
         err(`refusing to switch over: ${(e as Error).message}`);

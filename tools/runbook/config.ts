@@ -35,3 +35,8 @@ export function parseStack(raw: RawConfig, stack: string): RegionConfig {
     const readable = raw[TOKEN_KEY] === UNDECRYPTABLE ? { ...raw, [TOKEN_KEY]: REHEARSAL_PROMOTION_TOKEN } : raw;
     return parseRegionConfig(readable, stack);
 }
+
+/** {@link parseStack} for every stack of the pair, by stack name. */
+export function parsePair(raw: Record<string, RawConfig>): Record<string, RegionConfig> {
+    return Object.fromEntries(Object.entries(raw).map(([s, r]) => [s, parseStack(r, s)]));
+}

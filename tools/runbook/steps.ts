@@ -8,7 +8,7 @@ import { BACKUP_PREFIX, distributedName, poolerHostnames } from "../../component
 import { CLUSTER_NAME } from "../../components/postgres/postgres";
 import { replicationRuleId } from "../../components/backup/backup-replication";
 import { StackCommands, commandsFor, contextPlaceholder } from "./commands";
-import { DISASTER_KEY, PRIMARY_KEY, TOKEN_KEY, parseStack } from "./config";
+import { DISASTER_KEY, PRIMARY_KEY, TOKEN_KEY, parsePair } from "./config";
 import { Procedure, Step, sh } from "./procedure";
 import { redisSessionsSteps } from "./redis-sessions";
 
@@ -41,7 +41,7 @@ export function switchoverSteps(
     configs: Record<string, RawConfig>,
     opts: { disaster?: boolean } = {},
 ): Procedure {
-    const parsed = Object.fromEntries(Object.entries(configs).map(([s, raw]) => [s, parseStack(raw, s)]));
+    const parsed = parsePair(configs);
     const cur = parsed[current];
     const tgt = parsed[target];
     if (!cur || !tgt) throw new Error(`switchoverSteps: unknown stack ${cur ? target : current}`);
