@@ -100,6 +100,9 @@ describe("backup replication (S3, both directions, owned by us-west)", () => {
                 .map((x) => [x.type, x.name, inputs(x), x.options]);
         assert.equal(pick(normal).length, 2 * 6);
         assert.deepEqual(pick(failover), pick(normal));
+        assert.deepEqual(failover.warnings, [
+            "disasterFailover: promoting us-west-2 although stack organization/geo-data/us-east is still deployed as primary (us-east-1). Set primaryRegion: us-west-2 in that stack's file now, so that us-east-1 is demoted (and rebuilt) before it serves writes again",
+        ]);
     });
 
     it("without RTC: metrics on (the alarms need them), no event threshold, no replicationTime", async () => {

@@ -249,6 +249,9 @@ describe("cross-region PostgreSQL (distributed topology)", () => {
         it("unless the primary region is declared lost (disasterFailover), which needs no token", async () => {
             const west = await render("us-west", { primaryRegion: "us-west-2", disasterFailover: "true" }, {});
             assert.deepEqual(cluster(west).spec.replica, { self: "pg-usw2", primary: "pg-usw2", source: "pg-use1" });
+            assert.deepEqual(west.warnings, [
+                "disasterFailover: promoting us-west-2 although stack organization/geo-data/us-east is still deployed as primary (us-east-1). Set primaryRegion: us-west-2 in that stack's file now, so that us-east-1 is demoted (and rebuilt) before it serves writes again",
+            ]);
         });
 
         const promotionError = (region: string, followed: string) =>
@@ -261,6 +264,10 @@ describe("cross-region PostgreSQL (distributed topology)", () => {
             await assert.rejects(render("us-west", east, east, {}), {
                 message: promotionError("us-west-2", "us-east-1"),
             });
+            // Its last deployment (`{}` above) is us-west as committed against the demoted us-east: it warns.
+            assert.deepEqual((await render("us-west", {}, east)).warnings, [
+                "primaryRegion is us-east-1 here but stack organization/geo-data/us-east is still deployed with us-west-2: this update demotes us-west-2; finish the switchover by deploying organization/geo-data/us-east",
+            ]);
         });
 
         it("refuses a failback that promotes us-east without us-west's token (checked against its own last deployment)", async () => {

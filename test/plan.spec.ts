@@ -25,6 +25,7 @@ describe("npm run plan", () => {
         for (const p of plans) {
             assert.deepEqual(p.schemaIssues, [], p.render.stack);
             assert.deepEqual(p.violations, [], p.render.stack);
+            assert.deepEqual(p.render.warnings, [], p.render.stack);
         }
         const lines: string[] = [];
         assert.equal(
@@ -66,11 +67,47 @@ describe("npm run plan", () => {
         assert.deepEqual((west.outputs.pair as any).peerRegion, (plans[0].render.outputs.pair as any).region);
     });
 
-    it("rejects stacks whose configs disagree on the primary region", async () => {
-        await assert.rejects(plan({ stacks: ["us-west"], overrides: { "us-east/primaryRegion": "us-west-2" }, out }), {
-            message:
-                "geo-data:primaryRegion: the stacks disagree (us-east: us-west-2, us-west: us-east-1); set the same primaryRegion in every stack — two stacks that each think they are primary is split brain",
-        });
+    describe("a failed run leaves no rendered output that looks current", () => {
+        const cases: {
+            what: string;
+            stacks: string[];
+            overrides: Record<string, string>;
+            message: string;
+            left: string[];
+        }[] = [
+            {
+                what: "a primaryStack that names a missing stack file (after rendering us-east)",
+                stacks: [],
+                overrides: { "us-west/primaryStack": "organization/geo-data/us-central" },
+                message: 'us-west: geo-data:primaryStack points at "us-central", which has no Pulumi.us-central.yaml',
+                left: [],
+            },
+            {
+                what: "stacks whose configs disagree on the primary region (us-west only: us-east is not this run's)",
+                stacks: ["us-west"],
+                overrides: { "us-east/primaryRegion": "us-west-2" },
+                message:
+                    "geo-data:primaryRegion: the stacks disagree (us-east: us-west-2, us-west: us-east-1); set the same primaryRegion in every stack — two stacks that each think they are primary is split brain",
+                left: ["us-east"],
+            },
+        ];
+        for (const c of cases) {
+            it(c.what, async () => {
+                const dir = fs.mkdtempSync(path.join(out, "failed-"));
+                // the previous, successful run (the same renders as above, cached)
+                await plan({ stacks: [], overrides: { kubeconfig: "TOP-SECRET-KUBECONFIG" }, out: dir });
+                assert.deepEqual(fs.readdirSync(dir).sort(), ["us-east", "us-west"]);
+                await assert.rejects(
+                    plan({
+                        stacks: c.stacks,
+                        overrides: { kubeconfig: "TOP-SECRET-KUBECONFIG", ...c.overrides },
+                        out: dir,
+                    }),
+                    { message: c.message },
+                );
+                assert.deepEqual(fs.readdirSync(dir).sort(), c.left);
+            });
+        }
     });
 
     it("renders the switched topology when both stacks name us-west-2 primary", async () => {
@@ -98,7 +135,9 @@ describe("npm run plan", () => {
         });
     });
 
-    it("exits non-zero on invalid config, naming the key", () => {
+    it("exits non-zero on invalid config, naming the key, and removes the stack's earlier output", () => {
+        const dir = path.join(out, "invalid");
+        fs.cpSync(path.join(out, "us-east"), path.join(dir, "us-east"), { recursive: true });
         const r = spawnSync(
             process.execPath,
             [
@@ -110,7 +149,7 @@ describe("npm run plan", () => {
                 "--config",
                 "namespacePrefix=Geo",
                 "--out",
-                out,
+                dir,
             ],
             {
                 cwd: ROOT,
@@ -119,6 +158,7 @@ describe("npm run plan", () => {
         );
         assert.equal(r.status, 1);
         assert.match(r.stderr, /^error: geo-data:namespacePrefix: "Geo" is not allowed; expected a DNS-1123 label/m);
+        assert.deepEqual(fs.readdirSync(dir), []);
     });
 
     it("npm run policy exits 1 on a mandatory violation and prints it in CLI form", () => {

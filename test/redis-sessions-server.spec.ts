@@ -20,7 +20,8 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { loadPairConfigs, switchoverSteps } from "../tools/switchover";
+import { loadPairConfigs } from "../tools/runbook/config";
+import { switchoverSteps } from "../tools/runbook/steps";
 import {
     LOOPBACK,
     Server,

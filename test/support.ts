@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseRegionConfig } from "../config";
-import { REHEARSAL_PROMOTION_TOKEN } from "../tools/switchover";
+import { REHEARSAL_PROMOTION_TOKEN } from "../tools/runbook/config";
 import {
     ORGANIZATION,
     PROJECT,

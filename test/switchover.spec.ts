@@ -5,19 +5,11 @@ import * as path from "path";
 import { CONFIG_SCHEMA } from "../config";
 import { cnpgPromotionToken } from "../components/shared/validate";
 import { ROOT, RenderResult } from "../tools/harness";
-import { StackPlan } from "../tools/plan";
-import {
-    Procedure,
-    REHEARSAL_PROMOTION_TOKEN,
-    SwitchoverResult,
-    loadPairConfigs,
-    main,
-    parseSwitchoverArgs,
-    procedureMarkdown,
-    rehearse,
-    switchover,
-    switchoverSteps,
-} from "../tools/switchover";
+import { StackPlan, summarize } from "../tools/plan";
+import { REHEARSAL_PROMOTION_TOKEN, loadPairConfigs } from "../tools/runbook/config";
+import { Procedure, procedureMarkdown } from "../tools/runbook/procedure";
+import { switchoverSteps } from "../tools/runbook/steps";
+import { SwitchoverResult, main, parseSwitchoverArgs, rehearse, switchover } from "../tools/switchover";
 import { find, inputs, render } from "./support";
 
 const CONTEXTS = { "us-east/kubeContext": "east-admin", "us-west/kubeContext": "west-admin" };
@@ -307,9 +299,15 @@ describe("npm run switchover", () => {
             });
         });
 
-        it("refuses (exit 1) when the stack files disagree on primaryRegion", async () => {
-            const r = await run(["--to", "us-west", "--config", "us-east/primaryRegion=us-west-2"]);
+        it("refuses (exit 1) when the stack files disagree on primaryRegion, leaving no earlier rehearsal behind", async () => {
+            const dir = path.join(outDir, "refused");
+            for (const stale of ["us-east", "us-west", "deployed/us-east"]) {
+                fs.mkdirSync(path.join(dir, stale), { recursive: true });
+                fs.writeFileSync(path.join(dir, stale, "manifests.yaml"), "# an earlier rehearsal\n");
+            }
+            const r = await run(["--to", "us-west", "--config", "us-east/primaryRegion=us-west-2", "--out", dir]);
             assert.equal(r.status, 1);
+            assert.deepEqual([fs.readdirSync(dir), fs.readdirSync(path.join(dir, "deployed"))], [["deployed"], []]);
             assert.equal(
                 r.err[0],
                 "refusing to switch over: geo-data:primaryRegion: the stacks disagree (us-east: us-west-2, us-west: us-east-1); set the same primaryRegion in every stack — two stacks that each think they are primary is split brain",
@@ -319,7 +317,7 @@ describe("npm run switchover", () => {
 
         it("exits 0 with a clear message when the target already is the primary", async () => {
             for (const to of ["us-east", "us-east-1"]) {
-                const r = await run(["--to", to]);
+                const r = await run(["--to", to, "--out", path.join(outDir, "noop")]);
                 assert.equal(r.status, 0);
                 assert.deepEqual(r.out, [
                     "us-east (us-east-1) is already the primary: geo-data:primaryRegion is us-east-1 in every stack file (us-east, us-west); nothing to switch.",
@@ -408,6 +406,25 @@ describe("npm run switchover", () => {
             const west = plans.find((x) => x.render.stack === "us-west")!;
             assert.equal(cluster(west).spec.replica.primary, "pg-usw2");
             assert.equal(cluster(west).spec.replica.promotionToken, undefined);
+            const warning =
+                "disasterFailover: promoting us-west-2 although stack organization/geo-data/us-east is still deployed as primary (us-east-1). Set primaryRegion: us-west-2 in that stack's file now, so that us-east-1 is demoted (and rebuilt) before it serves writes again";
+            assert.deepEqual(
+                plans.map((x) => [x.render.stack, x.render.warnings]),
+                [
+                    ["us-east", []],
+                    ["us-west", [warning]],
+                ],
+            );
+            const lines: string[] = [];
+            summarize(plans, (l) => lines.push(l));
+            assert.deepEqual(
+                lines.filter((l) => l.includes("warning")),
+                [`  warning: ${warning}`],
+            );
+            assert.equal(
+                lines.indexOf(`  warning: ${warning}`),
+                lines.indexOf("us-west: us-west-2 role=secondary primaryRegion=us-west-2") + 1,
+            );
         });
     });
 });

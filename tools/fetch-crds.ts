@@ -1,6 +1,6 @@
 /**
  * Downloads the upstream CRDs at the releases the project pins (DESIGN.md §4, ../shared/crds/SOURCES.md)
- * into `.crds/`, where `tools/schema.ts` finds them when ../shared/crds is absent. Every file is checked
+ * into `.crds/`, where `tools/schema/` finds them when ../shared/crds is absent. Every file is checked
  * against its pinned sha256, so a moved tag or a tampered download fails instead of validating against
  * a different schema.
  *

@@ -54,6 +54,11 @@ export interface StackOutputs {
 export interface RenderResult extends StackOutputs {
     stack: string;
     resources: RecordedResource[];
+    /**
+     * What the program logged with `pulumi.log.warn`, in order. Recorded, not printed: `npm run plan` shows
+     * them in its summary and the specs that provoke one assert its text.
+     */
+    warnings: string[];
 }
 
 /** Arguments of renderStack. */
@@ -273,19 +278,25 @@ async function renderUncached(opts: RenderOptions): Promise<RenderResult> {
 
     let exported: Record<string, unknown> = {};
     let failure: unknown;
-    await pulumi.runtime.runInPulumiStack(async () => {
-        pulumi.runtime.registerStackTransformation(record);
-        try {
-            // The program is `export = async () => outputs` (or a plain module of exports).
-            const mod = require(program);
-            exported = { ...(typeof mod === "function" ? await mod() : mod) };
-        } catch (err) {
-            // Rethrown below, outside the stack resource, so it is not also an unhandled rejection.
-            failure = err;
-        }
-        return exported;
-    });
-    await pulumi.runtime.disconnect();
+    const warnings: string[] = [];
+    const stopCapture = captureWarnings(warnings);
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation(record);
+            try {
+                // The program is `export = async () => outputs` (or a plain module of exports).
+                const mod = require(program);
+                exported = { ...(typeof mod === "function" ? await mod() : mod) };
+            } catch (err) {
+                // Rethrown below, outside the stack resource, so it is not also an unhandled rejection.
+                failure = err;
+            }
+            return exported;
+        });
+        await pulumi.runtime.disconnect();
+    } finally {
+        stopCapture();
+    }
     if (failure !== undefined) {
         // Lets tests prove that invalid config fails before any resource is registered.
         if (failure instanceof Error) Object.defineProperty(failure, "registeredResources", { value: records.slice() });
@@ -299,5 +310,21 @@ async function renderUncached(opts: RenderOptions): Promise<RenderResult> {
         outputs[k] = await out.promise();
         if (await out.isSecret) secretOutputNames.push(k);
     }
-    return { stack: opts.stack, resources: records, outputs, secretOutputNames };
+    return { stack: opts.stack, resources: records, outputs, secretOutputNames, warnings };
+}
+
+/**
+ * Routes `pulumi.log.warn` into `sink` until the returned function is called. Without an engine (as under
+ * mocks) the SDK would print each one with console.warn, in the middle of whatever else is printing.
+ */
+function captureWarnings(sink: string[]): () => void {
+    const log = pulumi.log as { warn: typeof pulumi.log.warn };
+    const original = log.warn;
+    log.warn = (msg: string) => {
+        sink.push(msg);
+        return Promise.resolve();
+    };
+    return () => {
+        log.warn = original;
+    };
 }

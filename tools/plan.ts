@@ -84,7 +84,13 @@ function referencedStack(config: Record<string, string>): string | undefined {
 /** Renders, validates and checks the requested stacks (and, in memory, the stacks they reference). */
 export async function plan(args: PlanArgs): Promise<StackPlan[]> {
     const all = stackNames();
-    const wanted = args.stacks.length ? args.stacks : all;
+    const wanted = [...new Set(args.stacks.length ? args.stacks : all)];
+    // A failed run must leave no output that looks current: what an earlier run wrote for these stacks goes
+    // first, and this run writes only once every stack has rendered.
+    removeRendered(
+        args.out,
+        wanted.filter((s) => all.includes(s)),
+    );
     for (const s of wanted) if (!all.includes(s)) throw new Error(`unknown stack "${s}" (stacks: ${all.join(", ")})`);
     const configs = new Map(all.map((s) => [s, loadStackConfig(s, overridesFor(s, args.overrides))]));
     // Split brain by config fails here, before anything renders: every stack must name the same primary.
@@ -123,16 +129,45 @@ export async function plan(args: PlanArgs): Promise<StackPlan[]> {
     };
 
     const plans: StackPlan[] = [];
-    for (const stack of wanted) {
-        const p = await renderOne(stack);
-        write(args.out, p);
-        plans.push(p);
-    }
+    for (const stack of wanted) plans.push(await renderOne(stack));
+    writeAll(args.out, plans);
     return plans;
 }
 
-function write(outDir: string, p: StackPlan): void {
-    const dir = path.join(outDir, p.render.stack);
+/** Removes `<outDir>/<stack>/` of each stack, as written by an earlier plan. */
+export function removeRendered(outDir: string, stacks: string[]): void {
+    for (const stack of stacks) fs.rmSync(path.join(outDir, stack), { recursive: true, force: true });
+}
+
+/**
+ * Writes each plan to a temporary directory beside its `<outDir>/<stack>/`, then moves them all into place;
+ * when anything fails, none of them is left behind.
+ */
+function writeAll(outDir: string, plans: StackPlan[]): void {
+    const staged: { tmp: string; dir: string }[] = [];
+    try {
+        for (const p of plans) {
+            const dir = path.join(outDir, p.render.stack);
+            const tmp = path.join(outDir, `.${p.render.stack}.partial-${process.pid}`);
+            staged.push({ tmp, dir });
+            fs.rmSync(tmp, { recursive: true, force: true });
+            writeFiles(tmp, p);
+        }
+        for (const { tmp, dir } of staged) {
+            fs.rmSync(dir, { recursive: true, force: true });
+            fs.renameSync(tmp, dir);
+        }
+    } catch (err) {
+        for (const { tmp, dir } of staged) {
+            fs.rmSync(tmp, { recursive: true, force: true });
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        throw err;
+    }
+    for (const p of plans) p.outDir = path.relative(process.cwd(), path.join(outDir, p.render.stack)) || ".";
+}
+
+function writeFiles(dir: string, p: StackPlan): void {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, "manifests.yaml"), toYaml(p.objects));
     fs.writeFileSync(path.join(dir, "resources.json"), JSON.stringify(redact(p.render.resources), null, 2) + "\n");
@@ -143,7 +178,6 @@ function write(outDir: string, p: StackPlan): void {
         ]),
     );
     fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
-    p.outDir = path.relative(process.cwd(), dir) || ".";
 }
 
 /** Resource counts by kind, most first: "Namespace 9, Chart 5". */
@@ -166,6 +200,7 @@ export function summarize(plans: StackPlan[], log: (line: string) => void = cons
         const o = p.render.outputs as Record<string, unknown>;
         const mandatory = p.violations.filter((v) => v.enforcementLevel === "mandatory");
         log(`${p.render.stack}: ${o.awsRegion} role=${o.role} primaryRegion=${o.primaryRegion}`);
+        for (const w of p.render.warnings) log(`  warning: ${w}`);
         log(`  resources: ${p.render.resources.length} (${countByKind(p.render.resources)})`);
         log(`  kubernetes objects: ${p.objects.length}; schema: ${p.schemaIssues.length} error(s)`);
         for (const s of p.schemaIssues) log(`    schema ${s.apiVersion}/${s.kind} ${s.name}: ${s.path} ${s.message}`);
