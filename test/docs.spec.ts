@@ -5,6 +5,7 @@ import { ROOT } from "../tools/harness";
 import * as os from "os";
 import { generateDocs, replaceSection } from "../tools/docs";
 import { StackPlan, plan } from "../tools/plan";
+import { REDIS_FENCE_MIN_REPLICAS } from "../tools/runbook/redis-sessions";
 
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
 const markdownFiles = () => ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).map((f) => `docs/${f}`)];
@@ -71,6 +72,17 @@ describe("documentation", () => {
         const doc = read("docs/rpo-rto.md").replace(/\s+/g, " ");
         assert.ok(doc.includes(`(\`postgresInstances\` - 1 = ${n}), W = \`postgresSyncReplicas\` (${w})`));
         assert.ok(doc.includes(`With the defaults that means R must be ${n - w + 1}:`));
+    });
+
+    it("the Redis sessions figures follow from the rendered Sentinel config and the runbook's fence", () => {
+        const sentinelConf = plans
+            .find((p) => p.render.stack === "us-east")!
+            .objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "redis-sessions-sentinel-config")!;
+        const conf = Object.values(sentinelConf.data as Record<string, string>).join("\n");
+        const downAfter = Number(/sentinel down-after-milliseconds sessions (\d+)/.exec(conf)![1]);
+        const doc = read("docs/rpo-rto.md");
+        assert.ok(doc.includes(`Sentinel's \`down-after-milliseconds\` (${downAfter / 1000} s)`), `${downAfter}`);
+        assert.ok(doc.includes(`(\`min-replicas-to-write ${REDIS_FENCE_MIN_REPLICAS}\`)`));
     });
 
     it("the archive paths the docs name are the rendered serverNames", () => {
