@@ -9,35 +9,27 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { RedisEngine } from "../../config";
-import { MaxmemoryPolicy, MAXMEMORY_POLICIES, clusterCreateScript, renderAuthConf, renderRedisConf } from "./conf";
+import { MaxmemoryPolicy, MAXMEMORY_POLICIES, clusterCreateScript, renderRedisConf } from "./conf";
 import { Resources, containerSecurityContext, meta, podSecurityContext, resources as resourcesOf } from "../shared/k8s";
-import { imageTag, selectorLabels, standardLabels } from "../shared/labels";
+import { imageTag, standardLabels } from "../shared/labels";
 import { argChecks, binaryQuantity, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
-import { monitoringResource, prometheusRuleSpec, serviceMonitorSpec } from "../monitoring/monitors";
 import { clusterAlertRules } from "./redis-monitoring";
 import { EXPORTER_RESOURCES, HELPER_RESOURCES, REDIS_RESOURCES } from "./sizing";
 import {
-    CLUSTER_BUS_PORT,
-    METRICS_PORT,
     PATHS,
     REDIS_PORT,
     REDIS_UID,
     SECRET_KEYS,
-    dataClaim,
     engineImage,
     exporterContainer,
     podFqdn,
-    podSpec,
     redisServerContainer,
     redisServerVolumes,
     secretEnv,
     serviceFqdn,
-    serviceLabels,
     shortHash,
-    clusterIpServiceSpec,
-    headlessServiceSpec,
-    servicePort,
 } from "./workload";
+import { createRedisServerSet } from "./server-set";
 
 /** Arguments of RedisCluster. */
 export interface RedisClusterArgs {
@@ -160,9 +152,6 @@ export class RedisCluster extends pulumi.ComponentResource {
         const a = validateRedisClusterArgs(args);
         const n = redisClusterNames(a.instance);
         const image = engineImage(a.engine);
-        const ids = { app: "redis", instance: n.base, component: "cluster" };
-        const labels = standardLabels({ ...ids, version: imageTag(image) });
-        const selector = selectorLabels(ids);
         const ns = a.namespace;
 
         const password = new random.RandomPassword(
@@ -171,91 +160,70 @@ export class RedisCluster extends pulumi.ComponentResource {
             { parent: this },
         );
         this.password = pulumi.secret(password.result);
-        const secret = new k8s.core.v1.Secret(
-            `${name}-auth`,
+        const containers = [
+            redisServerContainer({
+                image,
+                command: ["redis-server"],
+                args: [
+                    `${PATHS.config}/redis.conf`,
+                    "--cluster-announce-hostname",
+                    `$(POD_NAME).${serviceFqdn(n.headless, ns)}`,
+                ],
+                secretName: n.secret,
+                resources: a.resources,
+                clusterBus: true,
+            }),
+            exporterContainer(n.secret, EXPORTER_RESOURCES),
+        ];
+        const set = createRedisServerSet(
+            name,
             {
-                metadata: meta(n.secret, ns, labels),
-                type: "Opaque",
-                stringData: {
-                    [SECRET_KEYS.authConf]: pulumi.secret(password.result.apply(renderAuthConf)),
-                    [SECRET_KEYS.password]: this.password,
+                names: n,
+                namespace: ns,
+                instance: n.base,
+                component: "cluster",
+                image,
+                replicas: a.replicas,
+                // Cluster nodes are peers: start them together (also after a full outage).
+                podManagementPolicy: "Parallel",
+                clientRole: "client",
+                containers,
+                volumes: redisServerVolumes(n.configMap, n.secret),
+                files: { "redis.conf": clusterRedisConf(a) },
+                claim: { storageClass: a.storageClass, size: a.storageSize },
+            },
+            this,
+            {
+                auth: { password: this.password },
+                protect: a.protect,
+                afterPdb: (s) => this.createJob(name, a, n, image, s.statefulSet),
+                monitor: {
+                    alerts: n.alerts,
+                    rules: clusterAlertRules({ namespace: ns, service: n.headless, workload: n.base }),
+                    dependsOn: args.dependsOn?.monitoring ?? [],
                 },
             },
-            { parent: this },
         );
-        const redisConf = clusterRedisConf(a);
-        const configMap = new k8s.core.v1.ConfigMap(
-            `${name}-config`,
-            { metadata: meta(n.configMap, ns, labels), data: { "redis.conf": redisConf } },
-            { parent: this },
-        );
-        const headlessLabels = serviceLabels(labels, "headless");
-        const headless = new k8s.core.v1.Service(
-            `${name}-headless`,
-            {
-                metadata: meta(n.headless, ns, headlessLabels),
-                spec: headlessServiceSpec(selector, [
-                    servicePort("redis", REDIS_PORT),
-                    servicePort("cluster-bus", CLUSTER_BUS_PORT),
-                    servicePort("metrics", METRICS_PORT),
-                ]),
-            },
-            { parent: this },
-        );
-        new k8s.core.v1.Service(
-            `${name}-client`,
-            {
-                metadata: meta(n.client, ns, serviceLabels(labels, "client")),
-                spec: clusterIpServiceSpec(selector, [servicePort("redis", REDIS_PORT)]),
-            },
-            { parent: this },
-        );
-        this.statefulSet = new k8s.apps.v1.StatefulSet(
-            `${name}-statefulset`,
-            {
-                metadata: meta(n.base, ns, labels),
-                spec: {
-                    serviceName: n.headless,
-                    replicas: a.replicas,
-                    // Cluster nodes are peers: start them together (also after a full outage).
-                    podManagementPolicy: "Parallel",
-                    updateStrategy: { type: "RollingUpdate" },
-                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-                    selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels, annotations: { "geo-data/config-hash": shortHash(redisConf) } },
-                        spec: podSpec(selector, {
-                            containers: [
-                                redisServerContainer({
-                                    image,
-                                    command: ["redis-server"],
-                                    args: [
-                                        `${PATHS.config}/redis.conf`,
-                                        "--cluster-announce-hostname",
-                                        `$(POD_NAME).${serviceFqdn(n.headless, ns)}`,
-                                    ],
-                                    secretName: n.secret,
-                                    resources: a.resources,
-                                    clusterBus: true,
-                                }),
-                                exporterContainer(n.secret, EXPORTER_RESOURCES),
-                            ],
-                            volumes: redisServerVolumes(n.configMap, n.secret),
-                        }),
-                    },
-                    volumeClaimTemplates: [dataClaim(selector, a.storageClass, a.storageSize)],
-                },
-            },
-            { parent: this, dependsOn: [configMap, secret, headless], protect: a.protect },
-        );
-        new k8s.policy.v1.PodDisruptionBudget(
-            `${name}-pdb`,
-            { metadata: meta(n.pdb, ns, labels), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
-            { parent: this },
-        );
+        this.statefulSet = set.statefulSet;
 
-        // The create Job: named after a hash of its script and image, so a change (more nodes, new image)
-        // creates a new Job instead of patching an immutable one; the script exits 0 on a formed cluster.
+        this.host = serviceFqdn(n.client, ns);
+        this.port = REDIS_PORT;
+        this.secretName = n.secret;
+        this.registerOutputs({ host: this.host, port: this.port, secretName: this.secretName });
+    }
+
+    /**
+     * The create Job: named after a hash of its script and image, so a change (more nodes, new image) creates
+     * a new Job instead of patching an immutable one; the script exits 0 on a formed cluster.
+     */
+    private createJob(
+        name: string,
+        a: ResolvedRedisClusterArgs,
+        n: ReturnType<typeof redisClusterNames>,
+        image: string,
+        statefulSet: k8s.apps.v1.StatefulSet,
+    ): void {
+        const ns = a.namespace;
         const script = clusterCreateScript({ hosts: clusterHosts(a), replicas: 1 });
         const jobName = n.job(shortHash(script, image));
         const jobLabels = standardLabels({
@@ -294,31 +262,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this, dependsOn: [this.statefulSet], deleteBeforeReplace: true },
+            { parent: this, dependsOn: [statefulSet], deleteBeforeReplace: true },
         );
-
-        const monOpts = { parent: this, dependsOn: args.dependsOn?.monitoring ?? [] };
-        monitoringResource(
-            `${name}-servicemonitor`,
-            "ServiceMonitor",
-            meta(n.serviceMonitor, ns, labels),
-            serviceMonitorSpec({ selector: serviceLabels(selector, "headless"), port: "metrics" }),
-            monOpts,
-        );
-        monitoringResource(
-            `${name}-alerts`,
-            "PrometheusRule",
-            meta(n.alerts, ns, labels),
-            prometheusRuleSpec(
-                `redis-${n.base}`,
-                clusterAlertRules({ namespace: ns, service: n.headless, workload: n.base }),
-            ),
-            monOpts,
-        );
-
-        this.host = serviceFqdn(n.client, ns);
-        this.port = REDIS_PORT;
-        this.secretName = n.secret;
-        this.registerOutputs({ host: this.host, port: this.port, secretName: this.secretName });
     }
 }
