@@ -2,6 +2,8 @@
  * Shared test support: renders stacks with the real stack files under the same mocks `npm run plan` uses,
  * caches renders (one per distinct config) and finds resources by type and name.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { parseRegionConfig } from "../config";
 import { REHEARSAL_PROMOTION_TOKEN } from "../tools/switchover";
 import {
@@ -137,4 +139,22 @@ export function renderSwitched(stack: "us-east" | "us-west"): Promise<RenderResu
     return stack === "us-east"
         ? render("us-east", east)
         : render("us-west", { ...east, postgresPromotionToken: SAMPLE_PROMOTION_TOKEN }, east);
+}
+
+/**
+ * "Defaults to X." of every property of an interface (declared with or without `extends`), from the doc
+ * comments of `file` (relative to the repository root): what a spec compares with the applied defaults.
+ */
+export function documentedDefaults(file: string, iface: string): Record<string, string> {
+    const src = fs.readFileSync(path.join(__dirname, "..", file), "utf8");
+    const start = new RegExp(`export interface ${iface}\\b[^{]*\\{`).exec(src);
+    if (!start) throw new Error(`no interface ${iface} in ${file}`);
+    const body = src.slice(start.index);
+    const block = body.slice(0, body.indexOf("\n}\n"));
+    const out: Record<string, string> = {};
+    for (const m of block.matchAll(/\/\*\*([\s\S]*?)\*\/\s*readonly (\w+)\??:/g)) {
+        const d = /Defaults to ([^\n*]+?)\.\s*(\*|$)/m.exec(m[1].replace(/\n\s*\*\s*/g, " "));
+        if (d) out[m[2]] = d[1].trim();
+    }
+    return out;
 }

@@ -8,13 +8,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { RedisEngine } from "../../config";
-import { MaxmemoryPolicy, MAXMEMORY_POLICIES, clusterCreateScript, renderRedisConf } from "./conf";
-import { Resources, containerSecurityContext, meta, podSecurityContext, resources as resourcesOf } from "../shared/k8s";
+import { clusterCreateScript, renderRedisConf } from "./conf";
+import { containerSecurityContext, meta, podSecurityContext, resources as resourcesOf } from "../shared/k8s";
 import { imageTag, standardLabels } from "../shared/labels";
-import { argChecks, binaryQuantity, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
+import { argChecks, intBetween } from "../shared/validate";
 import { clusterAlertRules } from "./redis-monitoring";
-import { EXPORTER_RESOURCES, HELPER_RESOURCES, REDIS_RESOURCES } from "./sizing";
+import { EXPORTER_RESOURCES, HELPER_RESOURCES } from "./sizing";
+import {
+    RedisServerArgs,
+    checkRedisEngine,
+    checkRedisNames,
+    checkRedisStorage,
+    redisServerDefaults,
+} from "./server-args";
 import {
     PATHS,
     REDIS_PORT,
@@ -31,30 +37,12 @@ import {
 } from "./workload";
 import { createRedisServerSet } from "./server-set";
 
-/** Arguments of RedisCluster. */
-export interface RedisClusterArgs {
+/** Arguments of RedisCluster (with the shared RedisServerArgs). */
+export interface RedisClusterArgs extends RedisServerArgs {
     /** Instance name: Kubernetes objects are `redis-<instance>`, `redis-<instance>-headless`, … */
     readonly instance: string;
-    /** Namespace of every object. */
-    readonly namespace: string;
-    /** Server software. Defaults to "redis". */
-    readonly engine?: RedisEngine;
     /** Pods: masters plus one replica each, an even number from 6 to 60. Defaults to 6. */
     readonly replicas?: number;
-    /** `maxmemory` in Redis units. Defaults to "768mb". */
-    readonly maxmemory?: string;
-    /** `maxmemory-policy`. Defaults to "allkeys-lru". */
-    readonly maxmemoryPolicy?: MaxmemoryPolicy;
-    /** Data volume of each pod. Defaults to "10Gi". */
-    readonly storageSize?: string;
-    /** StorageClass of the data volumes. Defaults to "fast-ssd". */
-    readonly storageClass?: string;
-    /** Requests and limits of the Redis container. Defaults to REDIS_RESOURCES (512Mi/250m, 1Gi/500m). */
-    readonly resources?: Resources;
-    /** `protect` on the StatefulSet (its PVCs are retained by the StatefulSet's retention policy). Defaults to true. */
-    readonly protect?: boolean;
-    /** Operator resources the ServiceMonitor/PrometheusRule wait for. Defaults to none. */
-    readonly dependsOn?: { readonly monitoring?: pulumi.Resource[] };
 }
 
 /** RedisClusterArgs with every default applied. */
@@ -63,26 +51,13 @@ export type ResolvedRedisClusterArgs = Required<Omit<RedisClusterArgs, "dependsO
 /** Applies the documented defaults and validates; throws an error naming the property, the value and what is allowed. */
 export function validateRedisClusterArgs(args: RedisClusterArgs): ResolvedRedisClusterArgs {
     const a: ResolvedRedisClusterArgs = {
+        ...redisServerDefaults(args),
         instance: args.instance,
-        namespace: args.namespace,
-        engine: args.engine ?? "redis",
         replicas: args.replicas ?? 6,
-        maxmemory: args.maxmemory ?? "768mb",
-        maxmemoryPolicy: args.maxmemoryPolicy ?? "allkeys-lru",
-        storageSize: args.storageSize ?? "10Gi",
-        storageClass: args.storageClass ?? "fast-ssd",
-        resources: args.resources ?? REDIS_RESOURCES,
-        protect: args.protect ?? true,
     };
     const { check } = argChecks("RedisCluster");
-    // redis-<instance>-headless must stay a DNS label; pod names add "-NN".
-    check(
-        "instance",
-        a.instance,
-        dnsLabel(a.instance) ?? (a.instance.length > 30 ? "expected at most 30 characters" : undefined),
-    );
-    check("namespace", a.namespace, dnsLabel(a.namespace));
-    check("engine", a.engine, oneOf(["redis", "valkey"])(a.engine));
+    checkRedisNames(check, a);
+    checkRedisEngine(check, a);
     check(
         "replicas",
         a.replicas,
@@ -90,9 +65,7 @@ export function validateRedisClusterArgs(args: RedisClusterArgs): ResolvedRedisC
             ? "expected an even integer from 6 to 60 (masters plus one replica each, at least 3 masters)"
             : undefined,
     );
-    check("maxmemoryPolicy", a.maxmemoryPolicy, oneOf(MAXMEMORY_POLICIES)(a.maxmemoryPolicy));
-    check("storageSize", a.storageSize, binaryQuantity(a.storageSize));
-    check("storageClass", a.storageClass, dnsName(a.storageClass));
+    checkRedisStorage(check, a);
     return a;
 }
 
