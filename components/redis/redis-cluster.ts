@@ -35,7 +35,7 @@ import {
     serviceFqdn,
     shortHash,
 } from "./workload";
-import { createRedisServerSet } from "./server-set";
+import { createRedisServerSet, redisServerNames } from "./server-set";
 
 /** Arguments of RedisCluster (with the shared RedisServerArgs). */
 export interface RedisClusterArgs extends RedisServerArgs {
@@ -73,14 +73,9 @@ export function validateRedisClusterArgs(args: RedisClusterArgs): ResolvedRedisC
 export function redisClusterNames(instance: string) {
     const base = `redis-${instance}`;
     return {
-        base,
-        headless: `${base}-headless`,
+        ...redisServerNames(base),
         client: base,
-        configMap: `${base}-config`,
-        secret: `${base}-auth`,
         pdb: base,
-        serviceMonitor: base,
-        alerts: `${base}-alerts`,
         /** The create Job's name carries a hash of what it runs, so a change creates a new Job. */
         job: (hash: string) => `${base}-create-${hash}`,
     };

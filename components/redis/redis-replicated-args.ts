@@ -13,6 +13,7 @@ import {
     checkRedisStorage,
     redisServerDefaults,
 } from "./server-args";
+import { redisServerNames } from "./server-set";
 import { PATHS, REDIS_PORT, SECRET_KEYS, SENTINEL_PORT, serviceFqdn } from "./workload";
 
 /** Label that lets a namespace's pods reach the Sentinels (the NetworkPolicy admits it). */
@@ -104,22 +105,17 @@ export function validateRedisReplicatedArgs(args: RedisReplicatedArgs): Resolved
 export function redisReplicatedNames(instance: string) {
     const base = `redis-${instance}`;
     return {
-        base,
-        headless: `${base}-headless`,
+        ...redisServerNames(base),
         /** ClusterIP Service over every data pod: local reads (replicas are read-only). */
         read: `${base}-read`,
         /** Internal LoadBalancer of the primary region, published as the cross-region endpoint. */
         primary: `${base}-primary`,
-        configMap: `${base}-config`,
-        secret: `${base}-auth`,
         sentinel: `${base}-sentinel`,
         sentinelHeadless: `${base}-sentinel-headless`,
         sentinelConfigMap: `${base}-sentinel-config`,
         /** ServiceAccount, Role and RoleBinding of the role-label sidecar. */
         serviceAccount: base,
         roleLabel: `${base}-role-label`,
-        serviceMonitor: base,
-        alerts: `${base}-alerts`,
     };
 }
 

@@ -25,7 +25,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { meta } from "../shared/k8s";
+import { internalLoadBalancerAnnotations, meta } from "../shared/k8s";
 import { replicatedAlertRules } from "./redis-monitoring";
 import { EXPORTER_RESOURCES } from "./sizing";
 import { ROLE_LABEL, announceExpression, sessionsStartScript } from "./sessions-scripts";
@@ -243,12 +243,12 @@ export class RedisReplicated extends pulumi.ComponentResource {
         new k8s.core.v1.Service(
             `${name}-primary`,
             {
-                metadata: meta(n.primary, a.namespace, serviceLabels(data.labels, "primary"), {
-                    "service.beta.kubernetes.io/aws-load-balancer-type": "external",
-                    "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
-                    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
-                    "external-dns.alpha.kubernetes.io/hostname": endpoint,
-                }),
+                metadata: meta(
+                    n.primary,
+                    a.namespace,
+                    serviceLabels(data.labels, "primary"),
+                    internalLoadBalancerAnnotations(endpoint),
+                ),
                 spec: {
                     type: "LoadBalancer",
                     selector: { ...data.selector, [ROLE_LABEL]: "master" },

@@ -46,6 +46,21 @@ export interface RedisServerSetNames {
     readonly secret: string;
 }
 
+/**
+ * The names a Redis workload derives from its base name `redis-<instance>`: `<base>-headless`, the ConfigMap
+ * `<base>-config`, the Secret `<base>-auth`, the ServiceMonitor `<base>` and the PrometheusRule `<base>-alerts`.
+ */
+export function redisServerNames(base: string) {
+    return {
+        base,
+        headless: `${base}-headless`,
+        configMap: `${base}-config`,
+        secret: `${base}-auth`,
+        serviceMonitor: base,
+        alerts: `${base}-alerts`,
+    };
+}
+
 /** What a server set is made of: plain data, no resources (redisStatefulSetSpec renders it). */
 export interface RedisServerSetSpec {
     readonly names: RedisServerSetNames;
