@@ -333,7 +333,7 @@ describe("backup bucket (AWS)", () => {
             );
         });
         it("applies exactly the documented defaults", () => {
-            assert.deepEqual(documentedDefaults("backup/backup-bucket.ts", "BackupBucketArgs"), {
+            assert.deepEqual(documentedDefaults("components/backup/backup-bucket.ts", "BackupBucketArgs"), {
                 prefix: '"postgres"',
                 writableFolders: "all of `prefix`",
                 replicaFolders: "none",

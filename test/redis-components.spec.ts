@@ -5,8 +5,6 @@
  * cross-region wiring).
  */
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import { parseRegionConfig } from "../config";
 import { clusterCreateScript, renderRedisConf, renderSentinelConf } from "../components/redis/conf";
 import { clusterHosts, clusterRedisConf, validateRedisClusterArgs } from "../components/redis/redis-cluster";
@@ -15,7 +13,16 @@ import { REDIS_RESOURCES, redisMemoryBytes } from "../components/redis/sizing";
 import { selects } from "../components/monitoring/monitors";
 import { images } from "../components/shared/versions";
 import { RecordedResource, isSecretWrapper } from "../tools/harness";
-import { EAST_RAW as EAST, configError as parseError, find, inputs, ofType, render, renderSwitched } from "./support";
+import {
+    EAST_RAW as EAST,
+    configError as parseError,
+    documentedDefaults,
+    find,
+    inputs,
+    ofType,
+    render,
+    renderSwitched,
+} from "./support";
 
 const K8S = {
     sts: "kubernetes:apps/v1:StatefulSet",
@@ -138,22 +145,12 @@ describe("redis config keys", () => {
     });
 });
 
-/** "Defaults to X." of every property of an Args interface, from the source's doc comments. */
-function documentedDefaults(file: string, iface: string): Record<string, string> {
-    const src = fs.readFileSync(path.join(__dirname, "..", "components", "redis", file), "utf8");
-    const body = src.slice(src.indexOf(`export interface ${iface} {`));
-    const block = body.slice(0, body.indexOf("\n}\n"));
-    const out: Record<string, string> = {};
-    for (const m of block.matchAll(/\/\*\*([\s\S]*?)\*\/\s*readonly (\w+)\??:/g)) {
-        const d = /Defaults to ([^\n*]+?)\.\s*(\*|$)/m.exec(m[1].replace(/\n\s*\*\s*/g, " "));
-        if (d) out[m[2]] = d[1].trim();
-    }
-    return out;
-}
-
 describe("RedisCluster args", () => {
     it("applies exactly the documented defaults", () => {
-        const docs = documentedDefaults("redis-cluster.ts", "RedisClusterArgs");
+        const docs = {
+            ...documentedDefaults("components/redis/server-args.ts", "RedisServerArgs"),
+            ...documentedDefaults("components/redis/redis-cluster.ts", "RedisClusterArgs"),
+        };
         const a = validateRedisClusterArgs({ instance: "cache", namespace: "geo-redis" });
         assert.deepEqual(docs, {
             engine: '"redis"',
@@ -237,7 +234,10 @@ describe("RedisReplicated args", () => {
         dnsZone: "data.internal",
     };
     it("applies exactly the documented defaults", () => {
-        const docs = documentedDefaults("redis-replicated-args.ts", "RedisReplicatedArgs");
+        const docs = {
+            ...documentedDefaults("components/redis/server-args.ts", "RedisServerArgs"),
+            ...documentedDefaults("components/redis/redis-replicated-args.ts", "RedisReplicatedArgs"),
+        };
         const a = validateRedisReplicatedArgs(base);
         assert.deepEqual(docs, {
             password: "a newly generated RandomPassword",

@@ -142,12 +142,14 @@ export function renderSwitched(stack: "us-east" | "us-west"): Promise<RenderResu
 }
 
 /**
- * "Defaults to X." of every property of an Args interface, from the doc comments in `file` (relative to
- * components/), keyed by property.
+ * "Defaults to X." of every property of an interface (declared with or without `extends`), from the doc
+ * comments of `file` (relative to the repository root): what a spec compares with the applied defaults.
  */
 export function documentedDefaults(file: string, iface: string): Record<string, string> {
-    const src = fs.readFileSync(path.join(__dirname, "..", "components", file), "utf8");
-    const body = src.slice(src.indexOf(`export interface ${iface} {`));
+    const src = fs.readFileSync(path.join(__dirname, "..", file), "utf8");
+    const start = new RegExp(`export interface ${iface}\\b[^{]*\\{`).exec(src);
+    if (!start) throw new Error(`no interface ${iface} in ${file}`);
+    const body = src.slice(start.index);
     const block = body.slice(0, body.indexOf("\n}\n"));
     const out: Record<string, string> = {};
     for (const m of block.matchAll(/\/\*\*([\s\S]*?)\*\/\s*readonly (\w+)\??:/g)) {

@@ -8,61 +8,41 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { RedisEngine } from "../../config";
-import { MaxmemoryPolicy, MAXMEMORY_POLICIES, clusterCreateScript, renderAuthConf, renderRedisConf } from "./conf";
-import { Resources, containerSecurityContext, meta, podSecurityContext, resources as resourcesOf } from "../shared/k8s";
-import { imageTag, selectorLabels, standardLabels } from "../shared/labels";
-import { argChecks, binaryQuantity, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
-import { monitoringResource, prometheusRuleSpec, serviceMonitorSpec } from "../monitoring/monitors";
+import { clusterCreateScript, renderRedisConf } from "./conf";
+import { containerSecurityContext, meta, podSecurityContext, resources as resourcesOf } from "../shared/k8s";
+import { imageTag, standardLabels } from "../shared/labels";
+import { argChecks, intBetween } from "../shared/validate";
 import { clusterAlertRules } from "./redis-monitoring";
-import { EXPORTER_RESOURCES, HELPER_RESOURCES, REDIS_RESOURCES } from "./sizing";
+import { EXPORTER_RESOURCES, HELPER_RESOURCES } from "./sizing";
 import {
-    CLUSTER_BUS_PORT,
-    METRICS_PORT,
+    RedisServerArgs,
+    checkRedisEngine,
+    checkRedisNames,
+    checkRedisStorage,
+    redisServerDefaults,
+} from "./server-args";
+import {
     PATHS,
     REDIS_PORT,
     REDIS_UID,
     SECRET_KEYS,
-    dataClaim,
     engineImage,
     exporterContainer,
     podFqdn,
-    podSpec,
     redisServerContainer,
     redisServerVolumes,
     secretEnv,
     serviceFqdn,
-    serviceLabels,
     shortHash,
-    clusterIpServiceSpec,
-    headlessServiceSpec,
-    servicePort,
 } from "./workload";
+import { createRedisServerSet, redisServerNames } from "./server-set";
 
-/** Arguments of RedisCluster. */
-export interface RedisClusterArgs {
+/** Arguments of RedisCluster (with the shared RedisServerArgs). */
+export interface RedisClusterArgs extends RedisServerArgs {
     /** Instance name: Kubernetes objects are `redis-<instance>`, `redis-<instance>-headless`, … */
     readonly instance: string;
-    /** Namespace of every object. */
-    readonly namespace: string;
-    /** Server software. Defaults to "redis". */
-    readonly engine?: RedisEngine;
     /** Pods: masters plus one replica each, an even number from 6 to 60. Defaults to 6. */
     readonly replicas?: number;
-    /** `maxmemory` in Redis units. Defaults to "768mb". */
-    readonly maxmemory?: string;
-    /** `maxmemory-policy`. Defaults to "allkeys-lru". */
-    readonly maxmemoryPolicy?: MaxmemoryPolicy;
-    /** Data volume of each pod. Defaults to "10Gi". */
-    readonly storageSize?: string;
-    /** StorageClass of the data volumes. Defaults to "fast-ssd". */
-    readonly storageClass?: string;
-    /** Requests and limits of the Redis container. Defaults to REDIS_RESOURCES (512Mi/250m, 1Gi/500m). */
-    readonly resources?: Resources;
-    /** `protect` on the StatefulSet (its PVCs are retained by the StatefulSet's retention policy). Defaults to true. */
-    readonly protect?: boolean;
-    /** Operator resources the ServiceMonitor/PrometheusRule wait for. Defaults to none. */
-    readonly dependsOn?: { readonly monitoring?: pulumi.Resource[] };
 }
 
 /** RedisClusterArgs with every default applied. */
@@ -71,26 +51,13 @@ export type ResolvedRedisClusterArgs = Required<Omit<RedisClusterArgs, "dependsO
 /** Applies the documented defaults and validates; throws an error naming the property, the value and what is allowed. */
 export function validateRedisClusterArgs(args: RedisClusterArgs): ResolvedRedisClusterArgs {
     const a: ResolvedRedisClusterArgs = {
+        ...redisServerDefaults(args),
         instance: args.instance,
-        namespace: args.namespace,
-        engine: args.engine ?? "redis",
         replicas: args.replicas ?? 6,
-        maxmemory: args.maxmemory ?? "768mb",
-        maxmemoryPolicy: args.maxmemoryPolicy ?? "allkeys-lru",
-        storageSize: args.storageSize ?? "10Gi",
-        storageClass: args.storageClass ?? "fast-ssd",
-        resources: args.resources ?? REDIS_RESOURCES,
-        protect: args.protect ?? true,
     };
     const { check } = argChecks("RedisCluster");
-    // redis-<instance>-headless must stay a DNS label; pod names add "-NN".
-    check(
-        "instance",
-        a.instance,
-        dnsLabel(a.instance) ?? (a.instance.length > 30 ? "expected at most 30 characters" : undefined),
-    );
-    check("namespace", a.namespace, dnsLabel(a.namespace));
-    check("engine", a.engine, oneOf(["redis", "valkey"])(a.engine));
+    checkRedisNames(check, a);
+    checkRedisEngine(check, a);
     check(
         "replicas",
         a.replicas,
@@ -98,9 +65,7 @@ export function validateRedisClusterArgs(args: RedisClusterArgs): ResolvedRedisC
             ? "expected an even integer from 6 to 60 (masters plus one replica each, at least 3 masters)"
             : undefined,
     );
-    check("maxmemoryPolicy", a.maxmemoryPolicy, oneOf(MAXMEMORY_POLICIES)(a.maxmemoryPolicy));
-    check("storageSize", a.storageSize, binaryQuantity(a.storageSize));
-    check("storageClass", a.storageClass, dnsName(a.storageClass));
+    checkRedisStorage(check, a);
     return a;
 }
 
@@ -108,14 +73,9 @@ export function validateRedisClusterArgs(args: RedisClusterArgs): ResolvedRedisC
 export function redisClusterNames(instance: string) {
     const base = `redis-${instance}`;
     return {
-        base,
-        headless: `${base}-headless`,
+        ...redisServerNames(base),
         client: base,
-        configMap: `${base}-config`,
-        secret: `${base}-auth`,
         pdb: base,
-        serviceMonitor: base,
-        alerts: `${base}-alerts`,
         /** The create Job's name carries a hash of what it runs, so a change creates a new Job. */
         job: (hash: string) => `${base}-create-${hash}`,
     };
@@ -160,9 +120,6 @@ export class RedisCluster extends pulumi.ComponentResource {
         const a = validateRedisClusterArgs(args);
         const n = redisClusterNames(a.instance);
         const image = engineImage(a.engine);
-        const ids = { app: "redis", instance: n.base, component: "cluster" };
-        const labels = standardLabels({ ...ids, version: imageTag(image) });
-        const selector = selectorLabels(ids);
         const ns = a.namespace;
 
         const password = new random.RandomPassword(
@@ -171,91 +128,70 @@ export class RedisCluster extends pulumi.ComponentResource {
             { parent: this },
         );
         this.password = pulumi.secret(password.result);
-        const secret = new k8s.core.v1.Secret(
-            `${name}-auth`,
+        const containers = [
+            redisServerContainer({
+                image,
+                command: ["redis-server"],
+                args: [
+                    `${PATHS.config}/redis.conf`,
+                    "--cluster-announce-hostname",
+                    `$(POD_NAME).${serviceFqdn(n.headless, ns)}`,
+                ],
+                secretName: n.secret,
+                resources: a.resources,
+                clusterBus: true,
+            }),
+            exporterContainer(n.secret, EXPORTER_RESOURCES),
+        ];
+        const set = createRedisServerSet(
+            name,
             {
-                metadata: meta(n.secret, ns, labels),
-                type: "Opaque",
-                stringData: {
-                    [SECRET_KEYS.authConf]: pulumi.secret(password.result.apply(renderAuthConf)),
-                    [SECRET_KEYS.password]: this.password,
+                names: n,
+                namespace: ns,
+                instance: n.base,
+                component: "cluster",
+                image,
+                replicas: a.replicas,
+                // Cluster nodes are peers: start them together (also after a full outage).
+                podManagementPolicy: "Parallel",
+                clientRole: "client",
+                containers,
+                volumes: redisServerVolumes(n.configMap, n.secret),
+                files: { "redis.conf": clusterRedisConf(a) },
+                claim: { storageClass: a.storageClass, size: a.storageSize },
+            },
+            this,
+            {
+                auth: { password: this.password },
+                protect: a.protect,
+                afterPdb: (s) => this.createJob(name, a, n, image, s.statefulSet),
+                monitor: {
+                    alerts: n.alerts,
+                    rules: clusterAlertRules({ namespace: ns, service: n.headless, workload: n.base }),
+                    dependsOn: args.dependsOn?.monitoring ?? [],
                 },
             },
-            { parent: this },
         );
-        const redisConf = clusterRedisConf(a);
-        const configMap = new k8s.core.v1.ConfigMap(
-            `${name}-config`,
-            { metadata: meta(n.configMap, ns, labels), data: { "redis.conf": redisConf } },
-            { parent: this },
-        );
-        const headlessLabels = serviceLabels(labels, "headless");
-        const headless = new k8s.core.v1.Service(
-            `${name}-headless`,
-            {
-                metadata: meta(n.headless, ns, headlessLabels),
-                spec: headlessServiceSpec(selector, [
-                    servicePort("redis", REDIS_PORT),
-                    servicePort("cluster-bus", CLUSTER_BUS_PORT),
-                    servicePort("metrics", METRICS_PORT),
-                ]),
-            },
-            { parent: this },
-        );
-        new k8s.core.v1.Service(
-            `${name}-client`,
-            {
-                metadata: meta(n.client, ns, serviceLabels(labels, "client")),
-                spec: clusterIpServiceSpec(selector, [servicePort("redis", REDIS_PORT)]),
-            },
-            { parent: this },
-        );
-        this.statefulSet = new k8s.apps.v1.StatefulSet(
-            `${name}-statefulset`,
-            {
-                metadata: meta(n.base, ns, labels),
-                spec: {
-                    serviceName: n.headless,
-                    replicas: a.replicas,
-                    // Cluster nodes are peers: start them together (also after a full outage).
-                    podManagementPolicy: "Parallel",
-                    updateStrategy: { type: "RollingUpdate" },
-                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-                    selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels, annotations: { "geo-data/config-hash": shortHash(redisConf) } },
-                        spec: podSpec(selector, {
-                            containers: [
-                                redisServerContainer({
-                                    image,
-                                    command: ["redis-server"],
-                                    args: [
-                                        `${PATHS.config}/redis.conf`,
-                                        "--cluster-announce-hostname",
-                                        `$(POD_NAME).${serviceFqdn(n.headless, ns)}`,
-                                    ],
-                                    secretName: n.secret,
-                                    resources: a.resources,
-                                    clusterBus: true,
-                                }),
-                                exporterContainer(n.secret, EXPORTER_RESOURCES),
-                            ],
-                            volumes: redisServerVolumes(n.configMap, n.secret),
-                        }),
-                    },
-                    volumeClaimTemplates: [dataClaim(selector, a.storageClass, a.storageSize)],
-                },
-            },
-            { parent: this, dependsOn: [configMap, secret, headless], protect: a.protect },
-        );
-        new k8s.policy.v1.PodDisruptionBudget(
-            `${name}-pdb`,
-            { metadata: meta(n.pdb, ns, labels), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
-            { parent: this },
-        );
+        this.statefulSet = set.statefulSet;
 
-        // The create Job: named after a hash of its script and image, so a change (more nodes, new image)
-        // creates a new Job instead of patching an immutable one; the script exits 0 on a formed cluster.
+        this.host = serviceFqdn(n.client, ns);
+        this.port = REDIS_PORT;
+        this.secretName = n.secret;
+        this.registerOutputs({ host: this.host, port: this.port, secretName: this.secretName });
+    }
+
+    /**
+     * The create Job: named after a hash of its script and image, so a change (more nodes, new image) creates
+     * a new Job instead of patching an immutable one; the script exits 0 on a formed cluster.
+     */
+    private createJob(
+        name: string,
+        a: ResolvedRedisClusterArgs,
+        n: ReturnType<typeof redisClusterNames>,
+        image: string,
+        statefulSet: k8s.apps.v1.StatefulSet,
+    ): void {
+        const ns = a.namespace;
         const script = clusterCreateScript({ hosts: clusterHosts(a), replicas: 1 });
         const jobName = n.job(shortHash(script, image));
         const jobLabels = standardLabels({
@@ -294,31 +230,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this, dependsOn: [this.statefulSet], deleteBeforeReplace: true },
+            { parent: this, dependsOn: [statefulSet], deleteBeforeReplace: true },
         );
-
-        const monOpts = { parent: this, dependsOn: args.dependsOn?.monitoring ?? [] };
-        monitoringResource(
-            `${name}-servicemonitor`,
-            "ServiceMonitor",
-            meta(n.serviceMonitor, ns, labels),
-            serviceMonitorSpec({ selector: serviceLabels(selector, "headless"), port: "metrics" }),
-            monOpts,
-        );
-        monitoringResource(
-            `${name}-alerts`,
-            "PrometheusRule",
-            meta(n.alerts, ns, labels),
-            prometheusRuleSpec(
-                `redis-${n.base}`,
-                clusterAlertRules({ namespace: ns, service: n.headless, workload: n.base }),
-            ),
-            monOpts,
-        );
-
-        this.host = serviceFqdn(n.client, ns);
-        this.port = REDIS_PORT;
-        this.secretName = n.secret;
-        this.registerOutputs({ host: this.host, port: this.port, secretName: this.secretName });
     }
 }

@@ -2,24 +2,27 @@
  * RedisReplicated's arguments, their defaults and validation, the names of its objects and the pure
  * redis.conf / sentinel.conf it renders from them. Creates no resources.
  */
-import type { RedisEngine } from "../../config";
-import { MaxmemoryPolicy, MAXMEMORY_POLICIES, renderRedisConf, renderSentinelConf } from "./conf";
-import type { Resources } from "../shared/k8s";
+import { renderRedisConf, renderSentinelConf } from "./conf";
 import type * as pulumi from "@pulumi/pulumi";
 import { regionalHostname } from "../shared/naming";
-import { argChecks, binaryQuantity, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
-import { REDIS_RESOURCES } from "./sizing";
+import { argChecks, dnsLabel, dnsName, intBetween } from "../shared/validate";
+import {
+    RedisServerArgs,
+    checkRedisEngine,
+    checkRedisNames,
+    checkRedisStorage,
+    redisServerDefaults,
+} from "./server-args";
+import { redisServerNames } from "./server-set";
 import { PATHS, REDIS_PORT, SECRET_KEYS, SENTINEL_PORT, serviceFqdn } from "./workload";
 
 /** Label that lets a namespace's pods reach the Sentinels (the NetworkPolicy admits it). */
 export const SENTINEL_CLIENT_NAMESPACE_LABEL = "geo-data/redis-sentinel-client";
 
-/** Arguments of RedisReplicated. */
-export interface RedisReplicatedArgs {
+/** Arguments of RedisReplicated (with the shared RedisServerArgs). */
+export interface RedisReplicatedArgs extends RedisServerArgs {
     /** Instance name: Kubernetes objects are `redis-<instance>`, `redis-<instance>-sentinel`, … */
     readonly instance: string;
-    /** Namespace of every object. */
-    readonly namespace: string;
     /** This stack's AWS region. */
     readonly region: string;
     /** The region holding the master (config `primaryRegion`). */
@@ -31,8 +34,6 @@ export interface RedisReplicatedArgs {
      * newly generated RandomPassword.
      */
     readonly password?: pulumi.Input<string>;
-    /** Server software. Defaults to "redis". */
-    readonly engine?: RedisEngine;
     /** Redis pods in this region (primary region: master + replicas), 2 to 9. Defaults to 3. */
     readonly replicas?: number;
     /** Sentinels in the primary region, an odd number from 3 to 9. Defaults to 3. */
@@ -41,20 +42,6 @@ export interface RedisReplicatedArgs {
     readonly minReplicasToWrite?: number;
     /** Name of the master in Sentinel (what clients ask Sentinel for). Defaults to the instance name. */
     readonly masterName?: string;
-    /** `maxmemory` in Redis units. Defaults to "768mb". */
-    readonly maxmemory?: string;
-    /** `maxmemory-policy`. Defaults to "allkeys-lru". */
-    readonly maxmemoryPolicy?: MaxmemoryPolicy;
-    /** Data volume of each pod. Defaults to "10Gi". */
-    readonly storageSize?: string;
-    /** StorageClass of the data volumes. Defaults to "fast-ssd". */
-    readonly storageClass?: string;
-    /** Requests and limits of the Redis container. Defaults to REDIS_RESOURCES (512Mi/250m, 1Gi/500m). */
-    readonly resources?: Resources;
-    /** `protect` on the StatefulSet (its PVCs are retained by the StatefulSet's retention policy). Defaults to true. */
-    readonly protect?: boolean;
-    /** Operator resources the ServiceMonitor/PrometheusRule wait for. Defaults to none. */
-    readonly dependsOn?: { readonly monitoring?: pulumi.Resource[] };
 }
 
 /** RedisReplicatedArgs with every default applied (the password stays optional: absent = generate). */
@@ -68,32 +55,20 @@ export type ResolvedRedisReplicatedArgs = Required<Omit<RedisReplicatedArgs, "de
 export function validateRedisReplicatedArgs(args: RedisReplicatedArgs): ResolvedRedisReplicatedArgs {
     const replicas = args.replicas ?? 3;
     const a: ResolvedRedisReplicatedArgs = {
+        ...redisServerDefaults(args),
         instance: args.instance,
-        namespace: args.namespace,
         region: args.region,
         primaryRegion: args.primaryRegion,
         dnsZone: args.dnsZone,
         password: args.password,
-        engine: args.engine ?? "redis",
         replicas,
         sentinels: args.sentinels ?? 3,
         minReplicasToWrite: args.minReplicasToWrite ?? 1,
         masterName: args.masterName ?? args.instance,
-        maxmemory: args.maxmemory ?? "768mb",
-        maxmemoryPolicy: args.maxmemoryPolicy ?? "allkeys-lru",
-        storageSize: args.storageSize ?? "10Gi",
-        storageClass: args.storageClass ?? "fast-ssd",
-        resources: args.resources ?? REDIS_RESOURCES,
-        protect: args.protect ?? true,
         primary: args.region === args.primaryRegion,
     };
     const { check } = argChecks("RedisReplicated");
-    check(
-        "instance",
-        a.instance,
-        dnsLabel(a.instance) ?? (a.instance.length > 30 ? "expected at most 30 characters" : undefined),
-    );
-    check("namespace", a.namespace, dnsLabel(a.namespace));
+    checkRedisNames(check, a);
     const lastPodService = podServiceName(a.instance, a.region, replicas - 1);
     check(
         "region",
@@ -102,7 +77,7 @@ export function validateRedisReplicatedArgs(args: RedisReplicatedArgs): Resolved
             `expected a region that makes the per-pod Service name ${lastPodService} a DNS label`,
     );
     check("dnsZone", a.dnsZone, dnsName(a.dnsZone));
-    check("engine", a.engine, oneOf(["redis", "valkey"])(a.engine));
+    checkRedisEngine(check, a);
     check("replicas", a.replicas, intBetween(2, 9)(a.replicas));
     check(
         "sentinels",
@@ -122,9 +97,7 @@ export function validateRedisReplicatedArgs(args: RedisReplicatedArgs): Resolved
         a.masterName,
         /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(a.masterName) ? undefined : "expected letters, digits, '.', '_' and '-'",
     );
-    check("maxmemoryPolicy", a.maxmemoryPolicy, oneOf(MAXMEMORY_POLICIES)(a.maxmemoryPolicy));
-    check("storageSize", a.storageSize, binaryQuantity(a.storageSize));
-    check("storageClass", a.storageClass, dnsName(a.storageClass));
+    checkRedisStorage(check, a);
     return a;
 }
 
@@ -132,22 +105,17 @@ export function validateRedisReplicatedArgs(args: RedisReplicatedArgs): Resolved
 export function redisReplicatedNames(instance: string) {
     const base = `redis-${instance}`;
     return {
-        base,
-        headless: `${base}-headless`,
+        ...redisServerNames(base),
         /** ClusterIP Service over every data pod: local reads (replicas are read-only). */
         read: `${base}-read`,
         /** Internal LoadBalancer of the primary region, published as the cross-region endpoint. */
         primary: `${base}-primary`,
-        configMap: `${base}-config`,
-        secret: `${base}-auth`,
         sentinel: `${base}-sentinel`,
         sentinelHeadless: `${base}-sentinel-headless`,
         sentinelConfigMap: `${base}-sentinel-config`,
         /** ServiceAccount, Role and RoleBinding of the role-label sidecar. */
         serviceAccount: base,
         roleLabel: `${base}-role-label`,
-        serviceMonitor: base,
-        alerts: `${base}-alerts`,
     };
 }
 

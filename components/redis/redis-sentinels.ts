@@ -1,0 +1,154 @@
+/**
+ * The Sentinels of RedisReplicated's primary region: a server set (createRedisServerSet) of Sentinel pods
+ * that read the data set's Secret, seed their sentinel.conf from the data pods' ROLE at start, and a
+ * NetworkPolicy that admits only this namespace and namespaces labelled as Sentinel clients.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { sentinelInitScript } from "./conf";
+import { containerSecurityContext, meta, resources as resourcesOf } from "../shared/k8s";
+import { HELPER_RESOURCES, SENTINEL_RESOURCES } from "./sizing";
+import { sentinelCommand } from "./sessions-scripts";
+import { createRedisServerSet, RedisServerSet, RedisServerSetSpec } from "./server-set";
+import {
+    ResolvedRedisReplicatedArgs,
+    SENTINEL_CLIENT_NAMESPACE_LABEL,
+    announcedNames,
+    redisReplicatedNames,
+    replicatedSentinelConf,
+} from "./redis-replicated-args";
+import {
+    PATHS,
+    POD_NAME_ENV,
+    REDIS_PORT,
+    SECRET_KEYS,
+    SENTINEL_PORT,
+    engineImage,
+    secretEnv,
+    serviceFqdn,
+} from "./workload";
+
+/** The Sentinel set's spec: `redis-<instance>-sentinel` pods, an emptyDir for the config Sentinel rewrites. */
+export function sentinelSetSpec(a: ResolvedRedisReplicatedArgs): RedisServerSetSpec {
+    const n = redisReplicatedNames(a.instance);
+    const ns = a.namespace;
+    const image = engineImage(a.engine);
+    const init = sentinelInitScript({
+        candidates: announcedNames(a).map((host) => `${host}:${REDIS_PORT}`),
+        masterName: a.masterName,
+        templatePath: `${PATHS.sentinelConfig}/sentinel.conf`,
+        authPath: `${PATHS.sentinelSecret}/auth.conf`,
+        targetPath: `${PATHS.data}/sentinel.conf`,
+    });
+    const mounts = [
+        { name: "data", mountPath: PATHS.data },
+        { name: "template", mountPath: PATHS.sentinelConfig, readOnly: true },
+        { name: "auth", mountPath: PATHS.sentinelSecret, readOnly: true },
+    ];
+    return {
+        names: {
+            base: n.sentinel,
+            headless: n.sentinelHeadless,
+            client: n.sentinel,
+            configMap: n.sentinelConfigMap,
+            secret: n.secret,
+        },
+        namespace: ns,
+        instance: n.base,
+        component: "sentinel",
+        image,
+        replicas: a.sentinels,
+        podManagementPolicy: "Parallel",
+        clientRole: "client",
+        initContainers: [
+            {
+                name: "init",
+                image,
+                command: ["sh", `${PATHS.sentinelConfig}/init.sh`],
+                env: [secretEnv("REDISCLI_AUTH", n.secret)],
+                resources: resourcesOf(HELPER_RESOURCES),
+                securityContext: containerSecurityContext(true),
+                volumeMounts: mounts,
+            },
+        ],
+        containers: [
+            {
+                name: "sentinel",
+                image,
+                command: sentinelCommand(serviceFqdn(n.sentinelHeadless, ns)),
+                // Sentinels require the password: probes and `kubectl exec … redis-cli` use it.
+                env: [POD_NAME_ENV, secretEnv("REDISCLI_AUTH", n.secret)],
+                ports: [{ name: "sentinel", containerPort: SENTINEL_PORT, protocol: "TCP" }],
+                resources: resourcesOf(SENTINEL_RESOURCES),
+                securityContext: containerSecurityContext(true),
+                volumeMounts: mounts.slice(0, 1),
+                startupProbe: { tcpSocket: { port: "sentinel" }, periodSeconds: 5, failureThreshold: 60 },
+                livenessProbe: { tcpSocket: { port: "sentinel" }, periodSeconds: 10, failureThreshold: 6 },
+                readinessProbe: {
+                    exec: { command: ["sh", "-c", `redis-cli -p ${SENTINEL_PORT} ping | grep -q PONG`] },
+                    periodSeconds: 5,
+                },
+            },
+        ],
+        // Sentinel rewrites its config: "data" is a writable emptyDir, rebuilt from the template on start.
+        volumes: [
+            { name: "template", configMap: { name: n.sentinelConfigMap } },
+            {
+                name: "auth",
+                secret: {
+                    secretName: n.secret,
+                    defaultMode: 0o440,
+                    items: [{ key: SECRET_KEYS.sentinelAuthConf, path: "auth.conf" }],
+                },
+            },
+        ],
+        files: { "sentinel.conf": replicatedSentinelConf(a), "init.sh": init },
+    };
+}
+
+/**
+ * Creates the primary region's Sentinels (Pulumi names `<name>-sentinel…`) after the data set, reading its
+ * Secret; returns the Sentinel Service's host.
+ */
+export function createSentinels(
+    name: string,
+    a: ResolvedRedisReplicatedArgs,
+    data: RedisServerSet,
+    parent: pulumi.Resource,
+): string {
+    const spec = sentinelSetSpec(a);
+    const ns = a.namespace;
+    createRedisServerSet(`${name}-sentinel`, spec, parent, {
+        auth: { secret: data.secret },
+        statefulSetName: `${name}-sentinel`,
+        dependsOn: [data.statefulSet],
+        // Sentinels require the password (requirepass, from the Secret); where NetworkPolicies are enforced,
+        // only pods of this namespace and of namespaces labelled `geo-data/redis-sentinel-client: "true"` reach them.
+        afterPdb: ({ labels, selector }) =>
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-sentinel-netpol`,
+                {
+                    metadata: meta(spec.names.base, ns, labels),
+                    spec: {
+                        podSelector: { matchLabels: selector },
+                        policyTypes: ["Ingress"],
+                        ingress: [
+                            {
+                                from: [
+                                    { podSelector: {} },
+                                    {
+                                        namespaceSelector: {
+                                            matchLabels: { [SENTINEL_CLIENT_NAMESPACE_LABEL]: "true" },
+                                        },
+                                    },
+                                ],
+                                ports: [{ port: SENTINEL_PORT, protocol: "TCP" }],
+                            },
+                        ],
+                    },
+                },
+                { parent },
+            ),
+    });
+    return serviceFqdn(spec.names.client, ns);
+}
