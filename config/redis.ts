@@ -3,8 +3,23 @@
  * The constants their validation needs (eviction policies, the memory limit, Redis memory units) live here
  * and the Redis components import them, so config never depends on a component.
  */
-import { binaryQuantity, intBetween, oneOf } from "../components/shared/validate";
+import { Check, binaryQuantity, intBetween, oneOf } from "../components/shared/validate";
 import { KeySpec, Reader } from "./reader";
+
+/** The default `maxmemory` of every Redis server: 75% of the 1Gi limit. */
+export const REDIS_DEFAULT_MAXMEMORY = "768mb";
+
+/** Pods of a cluster-mode Redis: masters plus one replica each, at least 3 masters (config and RedisCluster). */
+export const redisClusterPods: Check<number> = (v) =>
+    intBetween(6, 60)(v) || v % 2 !== 0
+        ? "expected an even integer from 6 to 60 (masters plus one replica each, at least 3 masters)"
+        : undefined;
+
+/** Sentinels of a Sentinel-mode Redis: odd, so a strict majority decides (config and RedisReplicated). */
+export const sentinelCount: Check<number> = (v) =>
+    intBetween(3, 9)(v) || v % 2 === 0
+        ? "expected an odd integer from 3 to 9 (an even count tolerates no more Sentinel failures than one fewer)"
+        : undefined;
 
 /** The Redis keys, in docs order. */
 export const REDIS_KEYS = {
@@ -22,7 +37,7 @@ export const REDIS_KEYS = {
     },
     redisMaxmemory: {
         type: "string",
-        default: "768mb",
+        default: REDIS_DEFAULT_MAXMEMORY,
         description:
             "Redis `maxmemory` of every Redis server, in Redis units (`768mb`, `1gb`); at most 80% of the 1Gi container limit, leaving room for AOF-rewrite copy-on-write and buffers.",
     },
@@ -139,11 +154,7 @@ export function parseRedis(r: Reader<keyof typeof REDIS_KEYS>): RedisConfig {
     const sessionsReplicas = r.int("redisSessionsReplicas", intBetween(2, 9));
     return Object.freeze({
         engine: r.str("redisEngine", oneOf(REDIS_ENGINES)) as RedisEngine,
-        clusterReplicas: r.int("redisClusterReplicas", (v) =>
-            intBetween(6, 60)(v) || v % 2 !== 0
-                ? "expected an even integer from 6 to 60 (masters plus one replica each, at least 3 masters)"
-                : undefined,
-        ),
+        clusterReplicas: r.int("redisClusterReplicas", redisClusterPods),
         maxmemory: r.str("redisMaxmemory", (v) => {
             const bytes = redisMemoryBytes(v);
             if (bytes === undefined) {
@@ -155,11 +166,7 @@ export function parseRedis(r: Reader<keyof typeof REDIS_KEYS>): RedisConfig {
         }),
         maxmemoryPolicy: r.str("redisMaxmemoryPolicy", oneOf(MAXMEMORY_POLICIES)) as MaxmemoryPolicy,
         storageSize: r.str("redisStorageSize", binaryQuantity),
-        sentinels: r.int("redisSentinels", (v) =>
-            intBetween(3, 9)(v) || v % 2 === 0
-                ? "expected an odd integer from 3 to 9 (an even count tolerates no more Sentinel failures than one fewer)"
-                : undefined,
-        ),
+        sentinels: r.int("redisSentinels", sentinelCount),
         sessionsReplicas,
         minReplicasToWrite: r.int(
             "redisMinReplicasToWrite",

@@ -292,11 +292,11 @@ describe("RedisReplicated args", () => {
     const bad: [Record<string, unknown>, string][] = [
         [
             { sentinels: 2 },
-            "RedisReplicated.sentinels: 2 is not allowed; expected an odd integer from 3 to 9 (a strict majority must survive one Sentinel loss)",
+            "RedisReplicated.sentinels: 2 is not allowed; expected an odd integer from 3 to 9 (an even count tolerates no more Sentinel failures than one fewer)",
         ],
         [
             { sentinels: 4 },
-            "RedisReplicated.sentinels: 4 is not allowed; expected an odd integer from 3 to 9 (a strict majority must survive one Sentinel loss)",
+            "RedisReplicated.sentinels: 4 is not allowed; expected an odd integer from 3 to 9 (an even count tolerates no more Sentinel failures than one fewer)",
         ],
         [{ replicas: 1 }, "RedisReplicated.replicas: 1 is not allowed; expected an integer from 2 to 9"],
         [

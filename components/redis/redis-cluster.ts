@@ -11,7 +11,8 @@ import * as random from "@pulumi/random";
 import { clusterCreateScript, renderRedisConf } from "./conf";
 import { containerSecurityContext, meta, podSecurityContext, resources as resourcesOf } from "../shared/k8s";
 import { imageTag, standardLabels } from "../shared/labels";
-import { argChecks, intBetween } from "../shared/validate";
+import { redisClusterPods } from "../../config/redis";
+import { argChecks } from "../shared/validate";
 import { clusterAlertRules } from "./redis-monitoring";
 import { EXPORTER_RESOURCES, HELPER_RESOURCES } from "./sizing";
 import {
@@ -58,13 +59,7 @@ export function validateRedisClusterArgs(args: RedisClusterArgs): ResolvedRedisC
     const { check } = argChecks("RedisCluster");
     checkRedisNames(check, a);
     checkRedisEngine(check, a);
-    check(
-        "replicas",
-        a.replicas,
-        intBetween(6, 60)(a.replicas) || a.replicas % 2 !== 0
-            ? "expected an even integer from 6 to 60 (masters plus one replica each, at least 3 masters)"
-            : undefined,
-    );
+    check("replicas", a.replicas, redisClusterPods(a.replicas));
     checkRedisStorage(check, a);
     return a;
 }

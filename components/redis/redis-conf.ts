@@ -3,7 +3,7 @@
  * ({@link renderAuthConf}) and the cluster-forming Job's script. Re-exported by conf.ts.
  */
 import * as path from "path";
-import { MAXMEMORY_POLICIES, MaxmemoryPolicy } from "../../config/redis";
+import { MAXMEMORY_POLICIES, MaxmemoryPolicy, REDIS_DEFAULT_MAXMEMORY } from "../../config/redis";
 import {
     checkBind,
     checkFileName,
@@ -207,7 +207,7 @@ export function validateRedisConfOptions(opts: RedisConfOptions): ResolvedRedisC
         bind: checkBind("bind", opts.bind ?? ["*", "-::*"]),
         protectedMode: opts.protectedMode ?? true,
         authIncludePath: checkPath("authIncludePath", opts.authIncludePath ?? "/etc/redis-secret/auth.conf"),
-        maxmemory: checkMemory("maxmemory", opts.maxmemory ?? "768mb"),
+        maxmemory: checkMemory("maxmemory", opts.maxmemory ?? REDIS_DEFAULT_MAXMEMORY),
         maxmemoryPolicy: checkOneOf("maxmemoryPolicy", opts.maxmemoryPolicy ?? "allkeys-lru", MAXMEMORY_POLICIES),
         appendonly: opts.appendonly ?? true,
         appendfsync: checkOneOf("appendfsync", opts.appendfsync ?? "everysec", APPEND_FSYNC_POLICIES),

@@ -4,6 +4,7 @@
  */
 import { renderRedisConf, renderSentinelConf } from "./conf";
 import type * as pulumi from "@pulumi/pulumi";
+import { sentinelCount } from "../../config/redis";
 import { regionalHostname } from "../shared/naming";
 import { argChecks, dnsLabel, dnsName, intBetween } from "../shared/validate";
 import {
@@ -79,13 +80,7 @@ export function validateRedisReplicatedArgs(args: RedisReplicatedArgs): Resolved
     check("dnsZone", a.dnsZone, dnsName(a.dnsZone));
     checkRedisEngine(check, a);
     check("replicas", a.replicas, intBetween(2, 9)(a.replicas));
-    check(
-        "sentinels",
-        a.sentinels,
-        intBetween(3, 9)(a.sentinels) || a.sentinels % 2 === 0
-            ? "expected an odd integer from 3 to 9 (a strict majority must survive one Sentinel loss)"
-            : undefined,
-    );
+    check("sentinels", a.sentinels, sentinelCount(a.sentinels));
     check(
         "minReplicasToWrite",
         a.minReplicasToWrite,

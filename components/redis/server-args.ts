@@ -3,7 +3,7 @@
  * protection, monitoring dependencies — with their defaults and checks, applied once for both. Pure.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { RedisEngine } from "../../config";
+import { REDIS_DEFAULT_MAXMEMORY, RedisEngine } from "../../config/redis";
 import { MaxmemoryPolicy, MAXMEMORY_POLICIES } from "./conf";
 import type { Resources } from "../shared/k8s";
 import { argChecks, binaryQuantity, dnsLabel, dnsName, oneOf } from "../shared/validate";
@@ -39,7 +39,7 @@ export function redisServerDefaults(args: RedisServerArgs): ResolvedRedisServerA
     return {
         namespace: args.namespace,
         engine: args.engine ?? "redis",
-        maxmemory: args.maxmemory ?? "768mb",
+        maxmemory: args.maxmemory ?? REDIS_DEFAULT_MAXMEMORY,
         maxmemoryPolicy: args.maxmemoryPolicy ?? "allkeys-lru",
         storageSize: args.storageSize ?? "10Gi",
         storageClass: args.storageClass ?? "fast-ssd",
