@@ -367,31 +367,40 @@ describe("redis-server running the configuration rendered by the program", funct
             }
         });
 
-        it("the rendered start script asks the Sentinels and starts a pod as the current master's replica", async function () {
-            this.timeout(15000);
+        /**
+         * Runs the rendered sessions start.sh as `pod` in a directory `name`, on a free loopback port: its copy
+         * of redis.conf carries the loopback settings (start.sh passes only the file), it asks the Sentinel at
+         * `sentinelPort` and, when `peers` is given, those `host:port`s instead of the rendered peer list.
+         */
+        const startPodScript = async (name: string, pod: string, sentinelPort: number, peers?: string) => {
             const port = await freePort();
-            const conf = redisConfFile("east-1", rendered.eastConf, rendered.sessionsAuth);
-            // The pod's loopback settings go into its copy of the file, since start.sh passes only the file.
+            const conf = redisConfFile(name, rendered.eastConf, rendered.sessionsAuth);
             fs.appendFileSync(
                 conf,
-                `${loopbackArgs("east-1", port)
+                `${loopbackArgs(name, port)
                     .join(" ")
                     .replace(/--(\w+) (\S+) ?/g, "$1 $2\n")}`,
             );
             let script = replaceOnce(
                 rendered.startScript,
                 "redis-sessions-sentinel.geo-redis.svc.cluster.local -p 26379",
-                `${LOOPBACK} -p ${sentinels[0].port}`,
+                `${LOOPBACK} -p ${sentinelPort}`,
             );
+            if (peers !== undefined) script = replaceOnce(script, /^peers='[^']*'$/m, `peers='${peers}'`);
             script = script.split("/etc/redis/redis.conf").join(conf);
-            const file = write(path.join(root, "east-1", "start.sh"), script, 0o700);
-            const replica = await start(
-                "east-1",
+            const file = write(path.join(root, name, "start.sh"), script, 0o700);
+            return start(
+                name,
                 port,
                 ["sh", file],
-                { POD_NAME: "redis-sessions-1", REDISCLI_AUTH: sessionsPassword },
+                { POD_NAME: pod, REDISCLI_AUTH: sessionsPassword },
                 sessionsPassword,
             );
+        };
+
+        it("the rendered start script asks the Sentinels and starts a pod as the current master's replica", async function () {
+            this.timeout(15000);
+            const replica = await startPodScript("east-1", "redis-sessions-1", sentinels[0].port);
             const replication = info(await cli(replica.port, ["INFO", "replication"], sessionsPassword));
             assert.equal(replication.get("role"), "slave");
             assert.equal(replication.get("master_host"), LOOPBACK);
@@ -400,39 +409,18 @@ describe("redis-server running the configuration rendered by the program", funct
 
         it("without a Sentinel answer, a restarting pod 0 asks the other pods and replicates from the master", async function () {
             this.timeout(15000);
-            const port = await freePort();
-            const conf = redisConfFile("east-0c", rendered.eastConf, rendered.sessionsAuth);
-            fs.appendFileSync(
-                conf,
-                `${loopbackArgs("east-0c", port)
-                    .join(" ")
-                    .replace(/--(\w+) (\S+) ?/g, "$1 $2\n")}`,
-            );
-            const deadPort = await freePort();
-            let script = replaceOnce(
-                rendered.startScript,
-                "redis-sessions-sentinel.geo-redis.svc.cluster.local -p 26379",
-                `${LOOPBACK} -p ${deadPort}`,
-            );
-            // The rendered peer list, each name pointed at a loopback server: a replica, then the master.
-            const peers = /^peers='([^']*)'$/m.exec(script)![1].split(" ");
+            // The rendered peer list; in the spec each name points at a loopback server: a replica, then the master.
+            const peers = /^peers='([^']*)'$/m.exec(rendered.startScript)![1].split(" ");
             assert.deepEqual(
                 peers,
                 [0, 1, 2].map((i) => `redis-sessions-us-east-1-${i}.geo-redis.svc.cluster.local:6379`),
             );
-            script = replaceOnce(
-                script,
-                /^peers='[^']*'$/m,
-                `peers='${LOOPBACK}:${deadPort} ${LOOPBACK}:${westReplica.port} ${LOOPBACK}:${master.port}'`,
-            );
-            script = script.split("/etc/redis/redis.conf").join(conf);
-            const file = write(path.join(root, "east-0c", "start.sh"), script, 0o700);
-            const server = await start(
+            const deadPort = await freePort();
+            const server = await startPodScript(
                 "east-0c",
-                port,
-                ["sh", file],
-                { POD_NAME: "redis-sessions-0", REDISCLI_AUTH: sessionsPassword },
-                sessionsPassword,
+                "redis-sessions-0",
+                deadPort,
+                `${LOOPBACK}:${deadPort} ${LOOPBACK}:${westReplica.port} ${LOOPBACK}:${master.port}`,
             );
             const replication = info(await cli(server.port, ["INFO", "replication"], sessionsPassword));
             assert.equal(replication.get("role"), "slave", "pod 0 did not become a second master");
@@ -447,30 +435,8 @@ describe("redis-server running the configuration rendered by the program", funct
 
         it("without a Sentinel answer and no master anywhere, the start script makes pod 0 the master", async function () {
             this.timeout(15000);
-            const port = await freePort();
-            const conf = redisConfFile("east-0b", rendered.eastConf, rendered.sessionsAuth);
-            fs.appendFileSync(
-                conf,
-                `${loopbackArgs("east-0b", port)
-                    .join(" ")
-                    .replace(/--(\w+) (\S+) ?/g, "$1 $2\n")}`,
-            );
             const deadPort = await freePort();
-            let script = replaceOnce(
-                rendered.startScript,
-                "redis-sessions-sentinel.geo-redis.svc.cluster.local -p 26379",
-                `${LOOPBACK} -p ${deadPort}`,
-            );
-            script = replaceOnce(script, /^peers='[^']*'$/m, `peers='${LOOPBACK}:${deadPort}'`);
-            script = script.split("/etc/redis/redis.conf").join(conf);
-            const file = write(path.join(root, "east-0b", "start.sh"), script, 0o700);
-            const server = await start(
-                "east-0b",
-                port,
-                ["sh", file],
-                { POD_NAME: "redis-sessions-0", REDISCLI_AUTH: sessionsPassword },
-                sessionsPassword,
-            );
+            const server = await startPodScript("east-0b", "redis-sessions-0", deadPort, `${LOOPBACK}:${deadPort}`);
             assert.equal(info(await cli(server.port, ["INFO", "replication"], sessionsPassword)).get("role"), "master");
         });
     });
