@@ -2,9 +2,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "../tools/harness";
-import * as os from "os";
-import { generateDocs, replaceSection } from "../tools/docs";
-import { StackPlan, plan } from "../tools/plan";
+import { generateDocs, planStacks, replaceSection } from "../tools/docs";
+import type { StackPlan } from "../tools/plan";
 import { REDIS_FENCE_MIN_REPLICAS } from "../tools/runbook/redis-sessions";
 
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
@@ -24,10 +23,8 @@ describe("documentation", () => {
     let plans: StackPlan[];
     before(async function () {
         this.timeout(60000);
-        generated = await generateDocs();
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), "geo-docs-spec-"));
-        plans = await plan({ stacks: [], overrides: {}, out });
-        fs.rmSync(out, { recursive: true, force: true });
+        plans = await planStacks();
+        generated = await generateDocs(plans);
     });
     const cluster = (stack: string) =>
         plans

@@ -12,6 +12,7 @@ import * as path from "path";
 import type { Policy, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { CONFIG_SCHEMA, KeySpec } from "../config";
 import { RecordedResource, ROOT, resourceKey } from "./harness";
+import type { StackPlan } from "./plan";
 
 /** A generated section's markers in a Markdown file. */
 function markers(id: string): [string, string] {
@@ -228,43 +229,48 @@ export function deployTable(stacks: StackSummary[]): string {
 
 // --- main --------------------------------------------------------------------------------------------
 
-/** The generated content of every file, from the program as it is now. */
-export async function generateDocs(root = ROOT): Promise<Record<string, string>> {
+/** Both stacks planned as `npm run plan` plans them (its files go to a temporary directory, then away). */
+export async function planStacks(): Promise<StackPlan[]> {
     const { plan } = await import("./plan");
-    const { policies } = await import("../policies/policies");
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "geo-docs-"));
     try {
-        const plans = await plan({ stacks: [], overrides: {}, out });
-        const summaries = plans.map((p) => ({
-            stack: p.render.stack,
-            region: String(p.render.outputs.awsRegion),
-            role: String(p.render.outputs.role),
-            resources: p.render.resources,
-        }));
-        const read = (f: string) => fs.readFileSync(path.join(root, f), "utf8");
-        return {
-            "Pulumi.yaml": syncPulumiYaml(read("Pulumi.yaml")),
-            "docs/configuration.md": replaceSection(
-                read("docs/configuration.md"),
-                "config-table",
-                configTable(),
-                "docs/configuration.md",
-            ),
-            "docs/policies.md": replaceSection(
-                read("docs/policies.md"),
-                "policy-table",
-                policyTable(policies as any, policyAreas(root)),
-                "docs/policies.md",
-            ),
-            "README.md": replaceSection(read("README.md"), "deploy-table", deployTable(summaries), "README.md"),
-        };
+        return await plan({ stacks: [], overrides: {}, out });
     } finally {
         fs.rmSync(out, { recursive: true, force: true });
     }
 }
 
+/** The generated content of every file, from the program's plans (see {@link planStacks}). */
+export async function generateDocs(plans: StackPlan[], root = ROOT): Promise<Record<string, string>> {
+    const { policies } = await import("../policies/policies");
+    const summaries = plans.map((p) => ({
+        stack: p.render.stack,
+        region: String(p.render.outputs.awsRegion),
+        role: String(p.render.outputs.role),
+        resources: p.render.resources,
+    }));
+    const read = (f: string) => fs.readFileSync(path.join(root, f), "utf8");
+    return {
+        "Pulumi.yaml": syncPulumiYaml(read("Pulumi.yaml")),
+        "docs/configuration.md": replaceSection(
+            read("docs/configuration.md"),
+            "config-table",
+            configTable(),
+            "docs/configuration.md",
+        ),
+        "docs/policies.md": replaceSection(
+            read("docs/policies.md"),
+            "policy-table",
+            policyTable(policies, policyAreas(root)),
+            "docs/policies.md",
+        ),
+        "README.md": replaceSection(read("README.md"), "deploy-table", deployTable(summaries), "README.md"),
+    };
+}
+
 if (require.main === module) {
-    generateDocs()
+    planStacks()
+        .then(generateDocs)
         .then((files) => {
             for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(ROOT, f), text);
             console.log(`regenerated: ${Object.keys(files).join(", ")}`);
