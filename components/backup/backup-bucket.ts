@@ -6,14 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    ConfigError,
-    argChecks,
-    arnOf,
-    intBetween,
-    oidcProviderInRegion,
-    oidcProviderRegion,
-} from "../shared/validate";
+import { ConfigError, argChecks, arnOf, intBetween, oidcProviderInRegion } from "../shared/validate";
 
 /**
  * Prefix of archives retired by the disaster-failover runbook (a diverged timeline moved out of the backup
@@ -143,8 +136,6 @@ export function issuerOf(oidcProviderArn: string): string {
         );
     return m[1];
 }
-
-export { oidcProviderInRegion, oidcProviderRegion };
 
 /** The IRSA trust policy: only the listed service accounts, only for STS. */
 export function irsaTrustPolicy(oidcProviderArn: string, serviceAccounts: readonly string[]): Record<string, unknown> {

@@ -23,8 +23,6 @@ export type RedisMode = "cluster" | "replica-source" | "replica";
 /** Every {@link RedisMode}. */
 export const REDIS_MODES: readonly RedisMode[] = ["cluster", "replica-source", "replica"];
 
-export { MAXMEMORY_POLICIES, MaxmemoryPolicy };
-
 /** AOF fsync policies (`appendfsync`). */
 export type AppendFsync = "always" | "everysec" | "no";
 /** Every {@link AppendFsync}. */

@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { REDIS_DEFAULT_MAXMEMORY, RedisEngine } from "../../config/redis";
-import { MaxmemoryPolicy, MAXMEMORY_POLICIES } from "./conf";
+import { MaxmemoryPolicy, MAXMEMORY_POLICIES } from "../../config/redis";
 import type { Resources } from "../shared/k8s";
 import { argChecks, binaryQuantity, dnsLabel, dnsName, oneOf } from "../shared/validate";
 import { REDIS_RESOURCES } from "./sizing";

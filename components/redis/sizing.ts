@@ -11,8 +11,6 @@ export const REDIS_RESOURCES: Resources = Object.freeze({
     limits: { cpu: "500m", memory: REDIS_MEMORY_LIMIT },
 });
 
-export { MAXMEMORY_LIMIT_FRACTION, REDIS_MEMORY_LIMIT_BYTES, redisMemoryBytes } from "../../config/redis";
-
 /** Resources of the redis_exporter sidecar. */
 export const EXPORTER_RESOURCES: Resources = Object.freeze({
     requests: { cpu: "10m", memory: "32Mi" },
