@@ -114,6 +114,7 @@ export function policyAreas(root = ROOT): Record<string, string> {
 const SERVICES: Record<string, string> = {
     "geo:platform:DataNamespaces": "Platform",
     "geo:platform:Operators": "Platform",
+    "geo:platform:DataNetworkPolicies": "Platform",
     "geo:postgres:Postgres": "PostgreSQL",
     "geo:postgres:PostgresCertificates": "PostgreSQL",
     "geo:redis:RedisCluster": "Redis cache (cluster mode)",
