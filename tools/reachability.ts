@@ -42,8 +42,11 @@ export function stackPods(objects: readonly Record<string, any>[]): { workload: 
         const ns = o.metadata?.namespace;
         if (o.kind === "StatefulSet" || o.kind === "Job" || o.kind === "Deployment") {
             const t = o.spec.template;
+            // A Job's name ends in its content hash: name it by what it is, so the table stays stable.
+            const workload =
+                o.kind === "Job" ? `${o.metadata.name.replace(/-[0-9a-f]{10}$/, "")} Job` : o.metadata.name;
             out.push({
-                workload: o.metadata.name,
+                workload,
                 pod: {
                     namespace: ns,
                     name: `${o.metadata.name}-0`,
