@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegionConfig } from "../config";
 import { DataNamespaces } from "./platform/data-namespaces";
+import { DataNetworkPolicies } from "./platform/network-policies";
 import { OperatorDependencies, Operators } from "./platform/operators";
 import { BackupBucket, defaultBackupBucketName } from "./backup/backup-bucket";
 import { BackupReplication, ReplicationBucket, arnAccount } from "./backup/backup-replication";
@@ -52,6 +53,8 @@ export class DataRegion extends pulumi.ComponentResource {
     public readonly redisCache: RedisCluster;
     /** The Sentinel-mode sessions store replicated from the primary region to the other one. */
     public readonly redisSessions: RedisReplicated;
+    /** The data namespaces' NetworkPolicies (default-deny ingress plus what must reach each port). */
+    public readonly networkPolicies: DataNetworkPolicies;
 
     constructor(name: string, args: DataRegionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("geo:index:DataRegion", name, {}, opts);
@@ -170,6 +173,7 @@ export class DataRegion extends pulumi.ComponentResource {
                     promotionToken: c.postgres.promotionToken,
                     tls,
                     passwords,
+                    peerCidrs: c.network.peerCidrs,
                 },
                 dependsOn: {
                     postgres: this.operatorDependencies.postgres,
@@ -206,7 +210,37 @@ export class DataRegion extends pulumi.ComponentResource {
                 replicas: c.redis.sessionsReplicas,
                 sentinels: c.redis.sentinels,
                 minReplicasToWrite: c.redis.minReplicasToWrite,
+                loadBalancerSourceRanges: c.network.peerCidrs,
                 password: c.role === "primary" ? undefined : args.primaryStack?.requireOutput("redisSessionsPassword"),
+            },
+            { ...childOpts, dependsOn: [this.namespaces] },
+        );
+        const pg = this.postgres.endpoints;
+        this.networkPolicies = new DataNetworkPolicies(
+            `${name}-network-policies`,
+            {
+                namespaces: c.namespaces,
+                clientNamespaceLabel: c.network.clientNamespaceLabel,
+                peerCidrs: c.network.peerCidrs,
+                loadBalancerSubnetCidrs: c.network.loadBalancerSubnetCidrs,
+                postgres: {
+                    clusters: [
+                        { name: pg.clusterName, crossRegion: pg.topology !== undefined },
+                        ...(pg.recoveryClusterName ? [{ name: pg.recoveryClusterName, crossRegion: false }] : []),
+                    ],
+                    poolers: [
+                        {
+                            name: this.postgres.poolers.rw.serviceName,
+                            cluster: pg.clusterName,
+                            crossRegion: pg.topology !== undefined,
+                        },
+                        { name: this.postgres.poolers.ro.serviceName, cluster: pg.clusterName, crossRegion: false },
+                    ],
+                },
+                redis: {
+                    clusters: ["redis-cache"],
+                    replicated: [{ base: "redis-sessions", crossRegion: c.isPrimary, sentinels: c.isPrimary }],
+                },
             },
             { ...childOpts, dependsOn: [this.namespaces] },
         );

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Namespaces, backupRoleName, namespaceNames, replicationRoleName } from "../components/shared/naming";
+import { cidrList, cidrsOverlap, parseCidr, splitCidrList } from "../components/shared/cidr";
 import { ConfigError, dnsLabel, dnsName, oneOf, show, stackName } from "../components/shared/validate";
 import { KeySpec, PROJECT, Reader } from "./reader";
 
@@ -27,6 +28,9 @@ export const AWS_REGIONS = [
     "ap-northeast-2",
     "sa-east-1",
 ] as const;
+
+/** The default `clientNamespaceLabel`: application namespaces carry `geo-data/client: "true"`. */
+export const DEFAULT_CLIENT_NAMESPACE_LABEL = "geo-data/client=true";
 
 /** The role of a stack in the region pair. */
 export type Role = "primary" | "secondary";
@@ -98,6 +102,24 @@ export const REGION_KEYS = {
         description: "Protect stateful resources (clusters, volumes, buckets) from deletion.",
     },
     storageClass: { type: "string", default: "fast-ssd", description: "StorageClass of every persistent volume." },
+    clientNamespaceLabel: {
+        type: "string",
+        default: DEFAULT_CLIENT_NAMESPACE_LABEL,
+        description:
+            "`key=value` label of the application namespaces: the data namespaces' NetworkPolicies admit pods of namespaces carrying it to the poolers, Redis and the Sentinels (`kubectl label namespace <app> geo-data/client=true`).",
+    },
+    peerCidrs: {
+        type: "string",
+        default: "",
+        description:
+            "The peer region's VPC CIDR blocks, comma-separated (e.g. `10.20.0.0/16`): `loadBalancerSourceRanges` of every cross-region load balancer, and admitted by the NetworkPolicies on the cross-region ports. Empty = none (the cross-region load balancers then fail policy `service-require-load-balancer-source-ranges`).",
+    },
+    loadBalancerSubnetCidrs: {
+        type: "string",
+        default: "",
+        description:
+            "CIDR blocks of this region's subnets that hold the internal NLBs, comma-separated: an NLB with IP targets health-checks, and (without client IP preservation) forwards, from its own addresses there, so the NetworkPolicies admit them on the cross-region ports. Empty = none (NLB targets stay unhealthy where NetworkPolicies are enforced).",
+    },
 } as const satisfies Record<string, KeySpec>;
 
 /** The stack's place in the pair (keys region, role, peerRegion, primaryRegion, primaryStack, disasterFailover). */
@@ -127,7 +149,34 @@ export interface ClusterConfig {
     readonly dnsZone: string;
     readonly protect: boolean;
     readonly storageClass: string;
+    /** Who may reach the data tier over the network (keys clientNamespaceLabel, peerCidrs, loadBalancerSubnetCidrs). */
+    readonly network: NetworkConfig;
 }
+
+/** The network fence: application namespaces, the peer region and this region's NLB subnets. */
+export interface NetworkConfig {
+    /** Label (key and value) of the namespaces whose pods may connect to the data services. */
+    readonly clientNamespaceLabel: { readonly key: string; readonly value: string };
+    /** The peer region's VPC CIDR blocks. */
+    readonly peerCidrs: readonly string[];
+    /** This region's internal-NLB subnets. */
+    readonly loadBalancerSubnetCidrs: readonly string[];
+}
+
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/** A Kubernetes label `key=value` (key: optional DNS-subdomain prefix and `/`, name of at most 63 characters). */
+export const labelSelectorPair = (v: string): string | undefined => {
+    const expected =
+        "expected key=value with a Kubernetes label key (e.g. geo-data/client) and a non-empty value of at most 63 letters, digits, '-', '_' or '.' (e.g. true)";
+    const eq = v.indexOf("=");
+    if (eq < 0) return expected;
+    const [key, value] = [v.slice(0, eq), v.slice(eq + 1)];
+    const slash = key.lastIndexOf("/");
+    const [prefix, name] = slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
+    if (prefix !== undefined && (prefix === "" || dnsName(prefix) !== undefined)) return expected;
+    return LABEL_NAME.test(name) && LABEL_NAME.test(value) ? undefined : expected;
+};
 
 type RegionKey = keyof typeof REGION_KEYS;
 
@@ -195,5 +244,27 @@ export function parseCluster(r: Reader<RegionKey>, pair: Pick<PairConfig, "regio
         dnsZone: r.str("dnsZone", dnsName),
         protect: r.bool("protect"),
         storageClass: r.str("storageClass", dnsName),
+        network: parseNetwork(r),
     };
+}
+
+function parseNetwork(r: Reader<RegionKey>): NetworkConfig {
+    const label = r.str("clientNamespaceLabel", labelSelectorPair);
+    const eq = label.indexOf("=");
+    const peerCidrs = splitCidrList(r.str("peerCidrs", cidrList()));
+    const lbCidrs = splitCidrList(r.str("loadBalancerSubnetCidrs", cidrList()));
+    for (const own of lbCidrs) {
+        const clash = peerCidrs.find((p) => cidrsOverlap(parseCidr(p), parseCidr(own)));
+        if (clash) {
+            throw new ConfigError(
+                `${PROJECT}:loadBalancerSubnetCidrs`,
+                `${show(own)} overlaps ${show(clash)} of geo-data:peerCidrs; this region's subnets and the peer region's VPC cannot share addresses (peered or routed VPCs must not overlap)`,
+            );
+        }
+    }
+    return Object.freeze({
+        clientNamespaceLabel: Object.freeze({ key: label.slice(0, eq), value: label.slice(eq + 1) }),
+        peerCidrs: Object.freeze(peerCidrs),
+        loadBalancerSubnetCidrs: Object.freeze(lbCidrs),
+    });
 }

@@ -21,6 +21,9 @@ import { workloadRequireResources } from "./kubernetes/workload-require-resource
 import { redisClusterRequireMinReplicas } from "./redis/redis-cluster-require-min-replicas";
 import { redisClusterRequirePdb } from "./redis/redis-cluster-require-pdb";
 import { redisRequireAofPersistence } from "./redis/redis-require-aof-persistence";
+import { postgresDisallowNonTls } from "./postgres/postgres-disallow-non-tls";
+import { namespaceRequireDefaultDeny } from "./network/namespace-require-default-deny";
+import { serviceRequireLoadBalancerSourceRanges } from "./network/service-require-load-balancer-source-ranges";
 
 /** Every policy of the geo-data pack. */
 export const policies: Policies = [
@@ -42,4 +45,7 @@ export const policies: Policies = [
     redisClusterRequireMinReplicas,
     redisClusterRequirePdb,
     redisRequireAofPersistence,
+    postgresDisallowNonTls,
+    namespaceRequireDefaultDeny,
+    serviceRequireLoadBalancerSourceRanges,
 ];

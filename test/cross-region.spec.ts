@@ -92,7 +92,11 @@ describe("cross-region PostgreSQL (distributed topology)", () => {
                                     "external-dns.alpha.kubernetes.io/hostname": `pg-rw.${region}.data.internal`,
                                 },
                             },
-                            spec: { type: "LoadBalancer" },
+                            // Only the peer region's VPC (config peerCidrs) reaches the NLB.
+                            spec: {
+                                type: "LoadBalancer",
+                                loadBalancerSourceRanges: [stack === "us-east" ? "10.20.0.0/16" : "10.10.0.0/16"],
+                            },
                         },
                     },
                 ],

@@ -36,6 +36,7 @@ describe("documentation", () => {
             "Pulumi.yaml",
             "README.md",
             "docs/configuration.md",
+            "docs/network.md",
             "docs/policies.md",
         ]);
         for (const [file, text] of Object.entries(generated)) assert.equal(read(file), text, `${file} is stale`);

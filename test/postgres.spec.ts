@@ -4,6 +4,7 @@ import { selects } from "../components/monitoring/monitors";
 import { instancePodLabels, poolerPodLabels, recoveryClusterName } from "../components/postgres/naming";
 import {
     SEED_PARAMETERS,
+    TLS_PARAMETERS,
     synchronousConfig,
     validatePostgresClusterArgs,
 } from "../components/postgres/postgres-cluster";
@@ -54,7 +55,10 @@ describe("PostgreSQL (CloudNativePG)", () => {
                     default_statistics_target: "100",
                     random_page_cost: "1.1",
                     effective_io_concurrency: "200",
+                    ssl_min_protocol_version: "TLSv1.3",
+                    password_encryption: "scram-sha-256",
                 },
+                pg_hba: ["hostnossl all all all reject"],
                 synchronous: { method: "any", number: 1, dataDurability: "required", failoverQuorum: true },
             },
             resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } },
@@ -165,7 +169,13 @@ describe("PostgreSQL (CloudNativePG)", () => {
             pgbouncer: {
                 image: images.pgbouncer,
                 poolMode: "session",
-                parameters: { max_client_conn: "1000", default_pool_size: "25" },
+                parameters: {
+                    max_client_conn: "1000",
+                    default_pool_size: "25",
+                    client_tls_sslmode: "require",
+                    server_tls_sslmode: "verify-full",
+                },
+                pg_hba: ["hostnossl all all 0.0.0.0/0 reject", "hostnossl all all ::/0 reject"],
             },
             template: {
                 metadata: { labels: { "app.kubernetes.io/part-of": "geo-data" } },
@@ -357,7 +367,12 @@ describe("PostgreSQL (CloudNativePG)", () => {
         assert.equal(inputs(find(r, OBJECT_STORE, "geo-postgres-main-objectstore")).spec.retentionPolicy, "2w");
         const pooler = inputs(find(r, POOLER, "geo-postgres-pooler-ro-pooler")).spec;
         assert.equal(pooler.instances, 3);
-        assert.deepEqual(pooler.pgbouncer.parameters, { max_client_conn: "5000", default_pool_size: "50" });
+        assert.deepEqual(pooler.pgbouncer.parameters, {
+            max_client_conn: "5000",
+            default_pool_size: "50",
+            client_tls_sslmode: "require",
+            server_tls_sslmode: "verify-full",
+        });
         assert.equal(pooler.pgbouncer.poolMode, "transaction");
         assert.equal(
             inputs(find(r, CLUSTER, "geo-postgres-main-cluster")).metadata.labels["geo-data/durability"],
@@ -527,7 +542,7 @@ describe("PostgreSQL (CloudNativePG)", () => {
                     storageSize: "100Gi",
                     walStorageSize: "20Gi",
                     storageClass: "fast-ssd",
-                    parameters: SEED_PARAMETERS,
+                    parameters: { ...SEED_PARAMETERS, ...TLS_PARAMETERS },
                     resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } },
                     database: "app",
                     owner: "app",
@@ -543,6 +558,7 @@ describe("PostgreSQL (CloudNativePG)", () => {
                     serverName: "pg",
                     topology: undefined,
                     endpointHostname: undefined,
+                    endpointSourceRanges: [],
                     protect: true,
                 },
             );

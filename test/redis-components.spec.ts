@@ -254,6 +254,7 @@ describe("RedisReplicated args", () => {
             resources: "REDIS_RESOURCES (512Mi/250m, 1Gi/500m)",
             protect: "true",
             dependsOn: "none",
+            loadBalancerSourceRanges: "none (every address that routes to the VPC)",
         });
         assert.deepEqual(
             [
@@ -270,6 +271,7 @@ describe("RedisReplicated args", () => {
                 a.resources,
                 a.protect,
                 a.primary,
+                a.loadBalancerSourceRanges,
             ],
             [
                 undefined,
@@ -285,6 +287,7 @@ describe("RedisReplicated args", () => {
                 REDIS_RESOURCES,
                 true,
                 true,
+                [],
             ],
         );
         assert.equal(validateRedisReplicatedArgs({ ...base, region: "us-west-2" }).primary, false);

@@ -3,14 +3,18 @@
  * none of them can drift (test/docs.spec.ts and test/config-schema.spec.ts fail when one is stale):
  * - Pulumi.yaml's `config:` block and docs/configuration.md's key table, from CONFIG_SCHEMA (config/);
  * - docs/policies.md's table, from the pack's own policy metadata (policies/policies.ts);
- * - README.md's "what each stack deploys" table, from rendering both stacks offline (as `npm run plan`).
+ * - README.md's "what each stack deploys" table, from rendering both stacks offline (as `npm run plan`);
+ * - docs/network.md's reachability tables, from evaluating each stack's rendered NetworkPolicies.
  * The runbooks in docs/operations.md are printed by `npm run switchover` and checked by test/switchover.spec.ts.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Policy, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { CONFIG_SCHEMA, KeySpec } from "../config";
+import { CONFIG_SCHEMA, KeySpec, parseRegionConfig } from "../config";
+import { operatorNamespaces } from "../components/shared/naming";
+import { reachabilityMarkdown } from "./reachability";
+import { loadStackConfig } from "./stack-config";
 import { RecordedResource, ROOT, resourceKey } from "./harness";
 import type { StackPlan } from "./plan";
 
@@ -114,6 +118,7 @@ export function policyAreas(root = ROOT): Record<string, string> {
 const SERVICES: Record<string, string> = {
     "geo:platform:DataNamespaces": "Platform",
     "geo:platform:Operators": "Platform",
+    "geo:platform:DataNetworkPolicies": "Platform",
     "geo:postgres:Postgres": "PostgreSQL",
     "geo:postgres:PostgresCertificates": "PostgreSQL",
     "geo:redis:RedisCluster": "Redis cache (cluster mode)",
@@ -240,6 +245,19 @@ export async function planStacks(): Promise<StackPlan[]> {
     }
 }
 
+/** The reachability table of one planned stack, evaluated over its rendered NetworkPolicies (docs/network.md). */
+export function stackReachability(p: StackPlan, root = ROOT): string {
+    const c = parseRegionConfig(loadStackConfig(p.render.stack, {}, root).config, p.render.stack);
+    return reachabilityMarkdown({
+        objects: p.objects,
+        clientNamespaceLabel: c.network.clientNamespaceLabel,
+        peerCidrs: c.network.peerCidrs,
+        loadBalancerSubnetCidrs: c.network.loadBalancerSubnetCidrs,
+        monitoringNamespace: c.namespaces.monitoring,
+        cnpgNamespace: operatorNamespaces.cnpg,
+    });
+}
+
 /** The generated content of every file, from the program's plans (see {@link planStacks}). */
 export async function generateDocs(plans: StackPlan[], root = ROOT): Promise<Record<string, string>> {
     const { policies } = await import("../policies/policies");
@@ -265,6 +283,11 @@ export async function generateDocs(plans: StackPlan[], root = ROOT): Promise<Rec
             "docs/policies.md",
         ),
         "README.md": replaceSection(read("README.md"), "deploy-table", deployTable(summaries), "README.md"),
+        "docs/network.md": plans.reduce(
+            (text, p) =>
+                replaceSection(text, `reachability-${p.render.stack}`, stackReachability(p, root), "docs/network.md"),
+            read("docs/network.md"),
+        ),
     };
 }
 

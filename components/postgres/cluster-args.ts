@@ -18,6 +18,7 @@ import {
     retention,
     rfc3339,
 } from "../shared/validate";
+import { cidrProblem } from "../shared/cidr";
 import { BACKUP_PREFIX } from "./naming";
 import { ClusterTlsMaterial } from "./postgres-certificates";
 
@@ -33,6 +34,28 @@ export const SEED_PARAMETERS: Readonly<Record<string, string>> = Object.freeze({
     random_page_cost: "1.1",
     effective_io_concurrency: "200",
 });
+
+/**
+ * TLS-only server settings, merged over SEED_PARAMETERS: TLS 1.3 at least (CloudNativePG's own default,
+ * rendered so policies and reviews see it; 1.2 is the lowest the program accepts) and SCRAM password hashes
+ * (PostgreSQL's default since 14, explicit here). Non-TLS connections are refused by PG_HBA_RULES.
+ */
+export const TLS_PARAMETERS: Readonly<Record<string, string>> = Object.freeze({
+    ssl_min_protocol_version: "TLSv1.3",
+    password_encryption: "scram-sha-256",
+});
+
+/** The TLS versions `ssl_min_protocol_version` may name. */
+export const ACCEPTED_TLS_VERSIONS = ["TLSv1.2", "TLSv1.3"] as const;
+
+/**
+ * `spec.postgresql.pg_hba`: CloudNativePG writes its fixed rules first (local peer; `hostssl` with client
+ * certificates for streaming_replica and cnpg_pooler_pgbouncer), then these, then its default `host all all
+ * all scram-sha-256` (pkg/postgres/configuration.go, hbaTemplateString). Rejecting every non-TLS TCP
+ * connection here leaves only TLS logins for the default rule; the fixed rules are `hostssl` and `local`,
+ * which a `hostnossl` line never matches.
+ */
+export const PG_HBA_RULES: readonly string[] = Object.freeze(["hostnossl all all all reject"]);
 
 /** The seed's instance resources. */
 export const SEED_RESOURCES: Resources = Object.freeze({
@@ -145,6 +168,11 @@ export interface PostgresClusterArgs {
      */
     readonly endpointHostname?: string;
     /**
+     * `loadBalancerSourceRanges` of the cross-region endpoint (the peer region's CIDR blocks). Defaults to none
+     * (every address that routes to the VPC).
+     */
+    readonly endpointSourceRanges?: readonly string[];
+    /**
      * Passwords of the application and read-only roles, when another region generated them (every member of
      * a distributed topology must use identical role secrets). Defaults to newly generated ones.
      */
@@ -179,6 +207,7 @@ export interface ResolvedPostgresClusterArgs {
     readonly serverName: string;
     readonly topology?: DistributedTopology;
     readonly endpointHostname?: string;
+    readonly endpointSourceRanges: readonly string[];
     readonly protect: boolean;
 }
 
@@ -195,7 +224,7 @@ export function validatePostgresClusterArgs(args: PostgresClusterArgs): Resolved
         storageSize: args.storageSize ?? "100Gi",
         walStorageSize: args.walStorageSize ?? "20Gi",
         storageClass: args.storageClass ?? "fast-ssd",
-        parameters: { ...SEED_PARAMETERS, ...(args.parameters ?? {}) },
+        parameters: { ...SEED_PARAMETERS, ...TLS_PARAMETERS, ...(args.parameters ?? {}) },
         resources: args.resources ?? SEED_RESOURCES,
         database: args.database ?? "app",
         owner: args.owner ?? "app",
@@ -209,6 +238,7 @@ export function validatePostgresClusterArgs(args: PostgresClusterArgs): Resolved
         serverName: args.serverName ?? args.clusterName,
         topology: args.topology,
         endpointHostname: args.endpointHostname,
+        endpointSourceRanges: args.endpointSourceRanges ?? [],
         protect: args.protect ?? true,
     };
     check(
@@ -226,6 +256,17 @@ export function validatePostgresClusterArgs(args: PostgresClusterArgs): Resolved
         intBetween(1, a.instances - 1)(a.syncReplicas) &&
             `expected an integer from 1 to ${a.instances - 1} (instances - 1)`,
     );
+    check(
+        "parameters.ssl_min_protocol_version",
+        a.parameters.ssl_min_protocol_version,
+        oneOf([...ACCEPTED_TLS_VERSIONS])(a.parameters.ssl_min_protocol_version),
+    );
+    check(
+        "parameters.password_encryption",
+        a.parameters.password_encryption,
+        oneOf(["scram-sha-256"])(a.parameters.password_encryption),
+    );
+    for (const r of a.endpointSourceRanges) check("endpointSourceRanges", r, cidrProblem(r));
     check("storageSize", a.storageSize, binaryQuantity(a.storageSize));
     check("walStorageSize", a.walStorageSize, binaryQuantity(a.walStorageSize));
     check("backup.schedule", a.backup.schedule, cron6(a.backup.schedule));

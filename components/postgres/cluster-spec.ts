@@ -10,7 +10,7 @@ import { Resources, ZONE_KEY, internalLoadBalancerAnnotations, resources as reso
 import { images } from "../shared/versions";
 import { BARMAN_PLUGIN, TlsSecretNames } from "./naming";
 import { STREAMING_REPLICA_USER } from "./postgres-certificates";
-import { ResolvedPostgresClusterArgs, TopologyMember, peerMember } from "./cluster-args";
+import { PG_HBA_RULES, ResolvedPostgresClusterArgs, TopologyMember, peerMember } from "./cluster-args";
 
 /** Resources of the Barman Cloud plugin sidecar in each instance pod. */
 export const BACKUP_SIDECAR_RESOURCES: Resources = Object.freeze({
@@ -106,6 +106,7 @@ export function clusterSpec(
         enablePDB: true,
         postgresql: {
             parameters: { ...a.parameters },
+            pg_hba: [...PG_HBA_RULES],
             synchronous: synchronousConfig(a.durability, a.syncReplicas),
         },
         resources: resourcesOf(a.resources),
@@ -194,7 +195,8 @@ export function topologyMember(
  * publishes as `endpointHostname`.
  */
 export function endpointServices(
-    a: Pick<ResolvedPostgresClusterArgs, "clusterName" | "endpointHostname">,
+    a: Pick<ResolvedPostgresClusterArgs, "clusterName" | "endpointHostname"> &
+        Partial<Pick<ResolvedPostgresClusterArgs, "endpointSourceRanges">>,
 ): Record<string, unknown> {
     return {
         additional: [
@@ -210,7 +212,12 @@ export function endpointServices(
                         },
                         annotations: internalLoadBalancerAnnotations(a.endpointHostname!),
                     },
-                    spec: { type: "LoadBalancer" },
+                    spec: {
+                        type: "LoadBalancer",
+                        ...(a.endpointSourceRanges?.length
+                            ? { loadBalancerSourceRanges: [...a.endpointSourceRanges] }
+                            : {}),
+                    },
                 },
             },
         ],

@@ -15,6 +15,7 @@ import {
     zoneSpread,
 } from "../shared/k8s";
 import { standardLabels } from "../shared/labels";
+import { cidrProblem } from "../shared/cidr";
 import { argChecks, dnsLabel, dnsName, intBetween, oneOf } from "../shared/validate";
 import { images } from "../shared/versions";
 import { monitoringResource, podMonitorSpec, prometheusRuleSpec } from "../monitoring/monitors";
@@ -26,6 +27,27 @@ export const PGBOUNCER_RESOURCES: Resources = Object.freeze({
     requests: { cpu: "100m", memory: "64Mi" },
     limits: { cpu: "1", memory: "256Mi" },
 });
+
+/**
+ * PgBouncer's TLS settings (spec.pgbouncer.parameters; CloudNativePG's webhook allows both keys). Clients must
+ * use TLS (`client_tls_sslmode` defaults to `prefer` in CloudNativePG, which accepts plaintext); PgBouncer
+ * verifies the server's certificate and its host name (`pg-rw`/`pg-ro`, which the server certificate names)
+ * instead of CloudNativePG's default `verify-ca`. PgBouncer serves clients with the cluster's server certificate
+ * (pkg/management/pgbouncer/config/config.go).
+ */
+export const PGBOUNCER_TLS_PARAMETERS: Readonly<Record<string, string>> = Object.freeze({
+    client_tls_sslmode: "require",
+    server_tls_sslmode: "verify-full",
+});
+
+/**
+ * `spec.pgbouncer.pg_hba`: CloudNativePG writes `local pgbouncer pgbouncer peer`, then these, then
+ * `host all all 0.0.0.0/0 md5` and `host all all ::/0 md5`; non-TLS TCP clients meet the reject first.
+ */
+export const PGBOUNCER_HBA_RULES: readonly string[] = Object.freeze([
+    "hostnossl all all 0.0.0.0/0 reject",
+    "hostnossl all all ::/0 reject",
+]);
 
 /** Arguments of PgBouncerPooler. */
 export interface PgBouncerPoolerArgs {
@@ -51,6 +73,11 @@ export interface PgBouncerPoolerArgs {
      * in other regions. Defaults to none (a ClusterIP Service).
      */
     readonly hostnames?: readonly string[];
+    /**
+     * `loadBalancerSourceRanges` of that NLB (the peer region's CIDR blocks); only with `hostnames`. Defaults to
+     * none (every address that routes to the VPC).
+     */
+    readonly loadBalancerSourceRanges?: readonly string[];
     /** Operator resources the custom resources wait for. Defaults to none. */
     readonly dependsOn?: { readonly postgres?: pulumi.Resource[]; readonly monitoring?: pulumi.Resource[] };
 }
@@ -71,6 +98,7 @@ export function validatePoolerArgs(args: PgBouncerPoolerArgs): ResolvedPoolerArg
         defaultPoolSize: args.defaultPoolSize ?? 25,
         resources: args.resources ?? PGBOUNCER_RESOURCES,
         hostnames: args.hostnames ?? [],
+        loadBalancerSourceRanges: args.loadBalancerSourceRanges ?? [],
     };
     const { check } = argChecks("PgBouncerPooler");
     check(
@@ -85,6 +113,9 @@ export function validatePoolerArgs(args: PgBouncerPoolerArgs): ResolvedPoolerArg
     check("maxClientConn", a.maxClientConn, intBetween(1, 100000)(a.maxClientConn));
     check("defaultPoolSize", a.defaultPoolSize, intBetween(1, 10000)(a.defaultPoolSize));
     for (const h of a.hostnames) check("hostnames", h, dnsName(h));
+    for (const r of a.loadBalancerSourceRanges) check("loadBalancerSourceRanges", r, cidrProblem(r));
+    if (a.loadBalancerSourceRanges.length && !a.hostnames.length)
+        check("loadBalancerSourceRanges", a.loadBalancerSourceRanges, "only applies with hostnames (a LoadBalancer)");
     return a;
 }
 
@@ -99,14 +130,24 @@ export function poolerSpec(a: ResolvedPoolerArgs): Record<string, unknown> {
             ? {
                   serviceTemplate: {
                       metadata: { annotations: internalLoadBalancerAnnotations(a.hostnames.join(",")) },
-                      spec: { type: "LoadBalancer" },
+                      spec: {
+                          type: "LoadBalancer",
+                          ...(a.loadBalancerSourceRanges.length
+                              ? { loadBalancerSourceRanges: [...a.loadBalancerSourceRanges] }
+                              : {}),
+                      },
                   },
               }
             : {}),
         pgbouncer: {
             image: images.pgbouncer,
             poolMode: a.poolMode,
-            parameters: { max_client_conn: String(a.maxClientConn), default_pool_size: String(a.defaultPoolSize) },
+            parameters: {
+                max_client_conn: String(a.maxClientConn),
+                default_pool_size: String(a.defaultPoolSize),
+                ...PGBOUNCER_TLS_PARAMETERS,
+            },
+            pg_hba: [...PGBOUNCER_HBA_RULES],
         },
         template: {
             metadata: { labels: { "app.kubernetes.io/part-of": "geo-data" } },

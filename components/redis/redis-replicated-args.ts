@@ -2,6 +2,7 @@
  * RedisReplicated's arguments, their defaults and validation, the names of its objects and the pure
  * redis.conf / sentinel.conf it renders from them. Creates no resources.
  */
+import { cidrProblem } from "../shared/cidr";
 import { renderRedisConf, renderSentinelConf } from "./conf";
 import type * as pulumi from "@pulumi/pulumi";
 import { sentinelCount } from "../../config/redis";
@@ -43,6 +44,11 @@ export interface RedisReplicatedArgs extends RedisServerArgs {
     readonly minReplicasToWrite?: number;
     /** Name of the master in Sentinel (what clients ask Sentinel for). Defaults to the instance name. */
     readonly masterName?: string;
+    /**
+     * `loadBalancerSourceRanges` of the primary region's cross-region endpoint (the peer region's CIDR blocks).
+     * Defaults to none (every address that routes to the VPC).
+     */
+    readonly loadBalancerSourceRanges?: readonly string[];
 }
 
 /** RedisReplicatedArgs with every default applied (the password stays optional: absent = generate). */
@@ -66,6 +72,7 @@ export function validateRedisReplicatedArgs(args: RedisReplicatedArgs): Resolved
         sentinels: args.sentinels ?? 3,
         minReplicasToWrite: args.minReplicasToWrite ?? 1,
         masterName: args.masterName ?? args.instance,
+        loadBalancerSourceRanges: args.loadBalancerSourceRanges ?? [],
         primary: args.region === args.primaryRegion,
     };
     const { check } = argChecks("RedisReplicated");
@@ -93,6 +100,7 @@ export function validateRedisReplicatedArgs(args: RedisReplicatedArgs): Resolved
         /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(a.masterName) ? undefined : "expected letters, digits, '.', '_' and '-'",
     );
     checkRedisStorage(check, a);
+    for (const r of a.loadBalancerSourceRanges) check("loadBalancerSourceRanges", r, cidrProblem(r));
     return a;
 }
 

@@ -251,6 +251,9 @@ export class RedisReplicated extends pulumi.ComponentResource {
                 ),
                 spec: {
                     type: "LoadBalancer",
+                    ...(a.loadBalancerSourceRanges.length
+                        ? { loadBalancerSourceRanges: [...a.loadBalancerSourceRanges] }
+                        : {}),
                     selector: { ...data.selector, [ROLE_LABEL]: "master" },
                     ports: [servicePort("redis", REDIS_PORT)],
                 },
