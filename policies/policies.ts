@@ -21,6 +21,12 @@ import { workloadRequireResources } from "./kubernetes/workload-require-resource
 import { redisClusterRequireMinReplicas } from "./redis/redis-cluster-require-min-replicas";
 import { redisClusterRequirePdb } from "./redis/redis-cluster-require-pdb";
 import { redisRequireAofPersistence } from "./redis/redis-require-aof-persistence";
+// Kafka (Strimzi)
+import { kafkaNodepoolRequireMinReplicas } from "./kafka/kafka-nodepool-require-min-replicas";
+import { kafkaNodepoolRequirePersistentStorage } from "./kafka/kafka-nodepool-require-persistent-storage";
+import { kafkaRequireMinReplication } from "./kafka/kafka-require-min-replication";
+import { kafkaTopicRequireMinReplication } from "./kafka/kafka-topic-require-min-replication";
+import { kafkaRequireTlsListeners } from "./kafka/kafka-require-tls-listeners";
 
 /** Every policy of the geo-data pack. */
 export const policies: Policies = [
@@ -42,4 +48,10 @@ export const policies: Policies = [
     redisClusterRequireMinReplicas,
     redisClusterRequirePdb,
     redisRequireAofPersistence,
+    // Kafka (Strimzi)
+    kafkaNodepoolRequireMinReplicas,
+    kafkaNodepoolRequirePersistentStorage,
+    kafkaRequireMinReplication,
+    kafkaTopicRequireMinReplication,
+    kafkaRequireTlsListeners,
 ];
