@@ -35,7 +35,7 @@ describe("Kafka config", () => {
     });
 
     it("parses topics with their defaults (replicas, min ISR, 7d retention, delete)", () => {
-        const raw = { ...EAST_RAW, "geo-data:kafkaBrokers": "5" };
+        const raw: Record<string, string> = { ...EAST_RAW, "geo-data:kafkaBrokers": "5" };
         raw["geo-data:kafkaTopics"] = JSON.stringify([
             { name: "orders", partitions: 12 },
             {
@@ -259,7 +259,7 @@ describe("Kafka component arguments", () => {
     });
 
     it("a cross-region listener source range lands in loadBalancerSourceRanges (one place)", () => {
-        const [internal, x] = kafkaListeners({
+        const [internal, x]: Record<string, any>[] = kafkaListeners({
             clusterName: "events",
             region: "us-east-1",
             dnsZone: "z",

@@ -28,8 +28,9 @@ import { monitoringResource, podMonitorSpec, prometheusRuleSpec } from "../monit
 export const MIRROR_METRICS_KEY = "metrics-config.yml";
 
 /**
- * JMX Prometheus Exporter rules of MirrorMaker 2: the Connect and mirror rules of Strimzi 1.2's
- * packaging/examples/metrics/kafka-mirror-maker-2-metrics.yaml the alerts and dashboards read.
+ * JMX Prometheus Exporter rules of MirrorMaker 2: the Connect, consumer-lag and mirror rules of Strimzi 1.2's
+ * packaging/examples/metrics/kafka-mirror-maker-2-metrics.yaml the alerts, dashboards and runbook read
+ * (`kafka_consumer_fetch_manager_records_lag`: records of the source region not yet copied).
  */
 export const MIRROR_METRICS_CONFIG = `lowercaseOutputName: true
 lowercaseOutputLabelNames: true
@@ -49,6 +50,13 @@ rules:
   type: GAUGE
 - pattern: kafka.connect<type=connect-worker-metrics><>([a-z-]+)
   name: kafka_connect_worker_$1
+  type: GAUGE
+- pattern: kafka.(.+)<type=(.+)-metrics, client-id=(.+), topic=(.+), partition=(.+)><>(compression-rate|.+-avg|.+-replica|.+-lag|.+-lead)
+  name: kafka_$2_$6
+  labels:
+    clientId: "$3"
+    topic: "$4"
+    partition: "$5"
   type: GAUGE
 - pattern: kafka.connect.mirror<type=MirrorSourceConnector, source=(.+), target=(.+), topic=(.+), partition=(.+)><>([a-z-_]+)
   name: kafka_connect_mirror_mirrorsourceconnector_$5
