@@ -4,9 +4,11 @@
  * secrets, and monitors whose selectors match the labels Strimzi puts on the pods.
  */
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { selects } from "../components/monitoring/monitors";
 import { exporterPodLabels, mirrorPodLabels, nodePodLabels } from "../components/kafka/naming";
-import { RenderResult } from "../tools/harness";
+import { ROOT, RenderResult } from "../tools/harness";
 import { find, inputs, ofType, render, renderSwitched } from "./support";
 
 const T = {
@@ -326,5 +328,20 @@ describe("Kafka (Strimzi 1.2, kafka.strimzi.io/v1)", () => {
             mirror: "use1->usw2",
             mirroredTopicPrefix: "use1.",
         });
+    });
+
+    it("docs/kafka.md states the rendered offset-sync figures", async () => {
+        const [mirror] = mm2(await render("us-west")).spec.mirrors;
+        const doc = fs.readFileSync(path.join(ROOT, "docs", "kafka.md"), "utf8");
+        const interval = mirror.checkpointConnector.config["sync.group.offsets.interval.seconds"];
+        const lagMax = mirror.sourceConnector.config["offset.lag.max"];
+        assert.ok(
+            doc.includes(
+                `\`emit.checkpoints.interval.seconds\`, \`sync.group.offsets.interval.seconds\` | ${interval} |`,
+            ),
+        );
+        assert.ok(doc.includes(`\`offset.lag.max\` (source connector) | ${lagMax} |`));
+        const rpo = fs.readFileSync(path.join(ROOT, "docs", "rpo-rto.md"), "utf8");
+        assert.ok(rpo.includes(`since the last offset sync (${interval} s)`));
     });
 });
