@@ -3,9 +3,11 @@
  * who talks to them, and which port the other region reaches. Pure data for the NetworkPolicy wiring; the
  * Kafka components create no NetworkPolicy themselves.
  *
- * Strimzi already creates a NetworkPolicy per cluster (`<cluster>-network-policy-kafka`) and, since Kubernetes
- * NetworkPolicies only add allowed traffic, another policy cannot narrow what it opens: its listener rules
- * admit every client unless the listener lists `networkPolicyPeers`, and the metrics port is open to all.
+ * Strimzi 1.2 already creates NetworkPolicies for its operands (Kafka, Kafka Exporter, Cruise Control, Entity
+ * Operator, and Kafka Connect/MirrorMaker 2: `generateNetworkPolicy` in each model class), so they keep working
+ * under a namespace-wide default-deny. Since Kubernetes NetworkPolicies only add allowed traffic, another
+ * policy cannot narrow what those open: the Kafka policy admits every client of a listener unless the listener
+ * lists `networkPolicyPeers`, and the metrics ports are open to all.
  * Restricting a Kafka listener therefore means setting that listener's peers (KafkaClusterArgs.listenerPeers)
  * — or turning Strimzi's generation off (`STRIMZI_NETWORK_POLICY_GENERATION=false` on the operator) and
  * owning every rule, including Strimzi's internal ports below.
