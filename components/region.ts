@@ -240,7 +240,8 @@ export class DataRegion extends pulumi.ComponentResource {
                 dnsZone: c.dnsZone,
                 tls: this.kafkaCertificates?.materialFor(c.region) ?? kafkaPeer!.tls,
                 passwords: kafkaPeer?.passwords,
-                // NetworkPolicy wiring: the peer region's CIDRs go to crossRegionSourceRanges here.
+                // Network fence wiring (one place): crossRegionSourceRanges (the xregion listener's
+                // loadBalancerSourceRanges) and listenerPeers (each listener's networkPolicyPeers; see kafka/network.ts).
                 protect: c.protect,
                 dependsOn: { kafka: this.operatorDependencies.kafka, monitoring: this.operatorDependencies.monitoring },
             },

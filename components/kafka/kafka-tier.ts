@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { KafkaConfig } from "../../config";
 import { KafkaTlsMaterial } from "./kafka-certificates";
-import { KafkaCluster, KafkaEndpoints } from "./kafka-cluster";
+import { KafkaCluster, KafkaClusterArgs, KafkaEndpoints } from "./kafka-cluster";
 import { KafkaMirror } from "./mirror-maker";
 import { KAFKA_SECRETS, MIRROR_USER, clusterAlias, crossRegionHostnames } from "./naming";
 import { KafkaNetworkSurface, kafkaNetworkSurface } from "./network";
@@ -31,6 +31,8 @@ export interface KafkaTierArgs {
     readonly passwords?: pulumi.Input<Record<string, string>>;
     /** CIDRs allowed through the cross-region NLBs (see KafkaClusterArgs). Defaults to none. */
     readonly crossRegionSourceRanges?: readonly string[];
+    /** `networkPolicyPeers` of the internal and cross-region listeners (see KafkaClusterArgs). Defaults to none (open). */
+    readonly listenerPeers?: KafkaClusterArgs["listenerPeers"];
     /** `protect`/`retainOnDelete` on the cluster, pools and topics. */
     readonly protect: boolean;
     readonly dependsOn?: { readonly kafka?: pulumi.Resource[]; readonly monitoring?: pulumi.Resource[] };
@@ -76,6 +78,7 @@ export class KafkaTier extends pulumi.ComponentResource {
                 replicationFactor: c.replicationFactor,
                 minInsyncReplicas: c.minInsyncReplicas,
                 crossRegionSourceRanges: args.crossRegionSourceRanges,
+                listenerPeers: args.listenerPeers,
                 protect: args.protect,
                 dependsOn: args.dependsOn,
             },
