@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { DataRegion } from "./components/region";
 import { PairInfo, checkPair, checkPromotion } from "./components/shared/pair";
+import { KAFKA_PEER_OUTPUT, kafkaPeerOutput } from "./components/kafka/peer";
 
 export = async () => {
     const config = loadConfig();
@@ -101,5 +102,16 @@ export = async () => {
         },
         /** The sessions store's password, generated once by the primary-role stack: secret output only. */
         ...(config.role === "primary" ? { redisSessionsPassword: region.redisSessions.password } : {}),
+        /** Kafka: bootstrap addresses (in-cluster and cross-region), CA Secret, aliases and the mirror running here. */
+        kafka: region.kafka.endpoints,
+        /** The other region's Kafka TLS and every Kafka user's password (primary-role stack only): secret output. */
+        ...(config.role === "primary" && region.kafkaCertificates
+            ? {
+                  [KAFKA_PEER_OUTPUT]: kafkaPeerOutput(
+                      region.kafkaCertificates.materialFor(config.peerRegion),
+                      region.kafka.users.passwords,
+                  ),
+              }
+            : {}),
     };
 };

@@ -13,12 +13,16 @@ import { POSTGRES_KEYS, PostgresConfig, parsePostgres, parsePromotionToken, rete
 import { KeySpec, RawConfig, Reader, rejectUnknownKeys } from "./reader";
 import { ClusterConfig, PairConfig, REGION_KEYS, parseCluster, parsePair } from "./region";
 import { REDIS_KEYS, RedisConfig, parseRedis } from "./redis";
+// Kafka (Strimzi)
+import { KAFKA_KEYS, KafkaConfig, parseKafka } from "./kafka";
+import { clusterAlias } from "../components/kafka/naming";
 
 export * from "./backup";
 export * from "./postgres";
 export * from "./reader";
 export * from "./redis";
 export * from "./region";
+export * from "./kafka";
 
 /** Every `geo-data:*` key, in docs order. */
 export const CONFIG_SCHEMA = {
@@ -26,6 +30,7 @@ export const CONFIG_SCHEMA = {
     ...POSTGRES_KEYS,
     ...BACKUP_KEYS,
     ...REDIS_KEYS,
+    ...KAFKA_KEYS,
 } as const satisfies Record<string, KeySpec>;
 
 /** The typed, validated configuration of one region stack. */
@@ -38,6 +43,8 @@ export interface RegionConfig extends PairConfig, ClusterConfig {
     readonly backup: BackupConfig;
     /** The region's Redis settings. */
     readonly redis: RedisConfig;
+    /** The region's Kafka (Strimzi) settings. */
+    readonly kafka: KafkaConfig;
 }
 
 /**
@@ -63,6 +70,7 @@ export function parseRegionConfig(raw: RawConfig, stack: string, now: Date = new
             postgresRetentionDays: retentionDays(postgres.backupRetention),
         }),
         redis: parseRedis(r),
+        kafka: parseKafka(r, { aliases: [pair.region, pair.peerRegion].map(clusterAlias) }),
     });
     r.assertAllRead();
     return config;

@@ -24,6 +24,12 @@ import { redisRequireAofPersistence } from "./redis/redis-require-aof-persistenc
 import { postgresDisallowNonTls } from "./postgres/postgres-disallow-non-tls";
 import { namespaceRequireDefaultDeny } from "./network/namespace-require-default-deny";
 import { serviceRequireLoadBalancerSourceRanges } from "./network/service-require-load-balancer-source-ranges";
+// Kafka (Strimzi)
+import { kafkaNodepoolRequireMinReplicas } from "./kafka/kafka-nodepool-require-min-replicas";
+import { kafkaNodepoolRequirePersistentStorage } from "./kafka/kafka-nodepool-require-persistent-storage";
+import { kafkaRequireMinReplication } from "./kafka/kafka-require-min-replication";
+import { kafkaTopicRequireMinReplication } from "./kafka/kafka-topic-require-min-replication";
+import { kafkaRequireTlsListeners } from "./kafka/kafka-require-tls-listeners";
 
 /** Every policy of the geo-data pack. */
 export const policies: Policies = [
@@ -48,4 +54,10 @@ export const policies: Policies = [
     postgresDisallowNonTls,
     namespaceRequireDefaultDeny,
     serviceRequireLoadBalancerSourceRanges,
+    // Kafka (Strimzi)
+    kafkaNodepoolRequireMinReplicas,
+    kafkaNodepoolRequirePersistentStorage,
+    kafkaRequireMinReplication,
+    kafkaTopicRequireMinReplication,
+    kafkaRequireTlsListeners,
 ];

@@ -158,10 +158,11 @@ describe("platform layer", () => {
                 const i = inputs(res);
                 if (i?.metadata?.namespace) walk(i, i.metadata.namespace);
             }
-            // The Redis sessions endpoint lives in the primary region only (it moves with a switchover).
+            // The Redis sessions endpoint lives in the primary region only (it moves with a switchover); Kafka's
+            // cross-region listener is in both.
             assert.deepEqual(
                 [...targetNamespaces].sort(),
-                stack === "us-east" ? ["geo-postgres", "geo-redis"] : ["geo-postgres"],
+                stack === "us-east" ? ["geo-kafka", "geo-postgres", "geo-redis"] : ["geo-kafka", "geo-postgres"],
                 stack,
             );
             const labelled = ofType(r, "kubernetes:core/v1:Namespace")
@@ -171,7 +172,7 @@ describe("platform layer", () => {
                 .sort();
             for (const ns of targetNamespaces)
                 assert.ok(labelled.includes(ns), `${stack}: ${ns} lacks ${READINESS_GATE_LABEL}`);
-            // The services that will publish endpoints later (MinIO, Kafka) too; never monitoring or the operators.
+            // MinIO, which will publish endpoints later, too; never monitoring or the operators.
             assert.deepEqual(labelled, ["geo-kafka", "geo-minio", "geo-postgres", "geo-redis"], stack);
         }
     });

@@ -373,7 +373,20 @@ describe("policies: PostgreSQL and backup storage", () => {
         const v = await runPolicies([statefulRequireProtect], r.resources, { stack: "us-east" });
         assert.deepEqual(
             v.map((x) => x.name),
-            ["geo-backup-kms-key", "geo-backup-bucket", "geo-postgres-main-cluster"],
+            [
+                "geo-backup-kms-key",
+                "geo-backup-bucket",
+                "geo-postgres-main-cluster",
+                "geo-kafka-cluster-pool-controller",
+                "geo-kafka-cluster-pool-broker",
+                "geo-kafka-cluster-kafka",
+                "geo-kafka-topics-orders",
+                "geo-kafka-topics-orders-dlq",
+                "geo-kafka-topics-notifications",
+                "geo-kafka-topics-usw2.orders",
+                "geo-kafka-topics-usw2.orders-dlq",
+                "geo-kafka-topics-usw2.notifications",
+            ],
         );
     });
 

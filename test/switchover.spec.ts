@@ -56,7 +56,7 @@ describe("npm run switchover", () => {
     describe("planned switchover us-east → us-west", () => {
         const p = switchoverSteps("us-east", "us-west", EAST_PRIMARY());
 
-        it("runs preflight, Redis drain, demote, token, promote, verification and commit, in that order", () => {
+        it("runs preflight, Redis and Kafka drain, demote, token, promote, verification and commit, in that order", () => {
             assert.equal(p.title, "Switchover us-east (us-east-1) → us-west (us-west-2)");
             assert.deepEqual(
                 p.steps.map((s) => s.title),
@@ -65,6 +65,7 @@ describe("npm run switchover", () => {
                     "Preflight: cross-region lag us-east-1 → us-west-2 is small",
                     "Preflight: no alerts firing in either region",
                     "Redis sessions: stop us-east-1's Sentinels from failing over, fence the master (it refuses writes until it restarts), wait until us-west-2 has its last write",
+                    "Kafka: stop producers and consumers in us-east-1, wait until us-west-2's mirror has every record and the consumer groups' offsets",
                     "Demote us-east (us-east-1): primaryRegion = us-west-2, its promotion token removed",
                     "Wait for us-east's demotion token (at most 10 min)",
                     "Redis sessions: right before the promotion, check that every us-west-2 replica still has the fenced master's last write",
@@ -72,6 +73,7 @@ describe("npm run switchover", () => {
                     "Verify PostgreSQL: us-west is primary, us-east replicates from it",
                     "Point the writer name pg-pooler-rw.data.internal at pg-pooler-rw.us-west-2.data.internal",
                     "Verify Redis sessions: the master is in us-west-2, us-east replicates from redis-sessions.us-west-2.data.internal",
+                    "Verify Kafka: us-east mirrors us-west-2, us-west runs no mirror; move producers and consumers to us-west-2",
                     "Commit both stack files (they must agree again)",
                 ],
             );
@@ -370,7 +372,7 @@ describe("npm run switchover", () => {
             assert.equal(cluster(east).spec.replica.primary, "pg-usw2");
             assert.equal(cluster(east).spec.replica.promotionToken, undefined);
             assert.ok(
-                r.out.includes("5. Demote us-east (us-east-1): primaryRegion = us-west-2, its promotion token removed"),
+                r.out.includes("6. Demote us-east (us-east-1): primaryRegion = us-west-2, its promotion token removed"),
             );
         });
 

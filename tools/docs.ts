@@ -125,6 +125,8 @@ const SERVICES: Record<string, string> = {
     "geo:redis:RedisReplicated": "Redis sessions (Sentinel)",
     "geo:backup:BackupBucket": "Backups (AWS S3)",
     "geo:backup:BackupReplication": "Backups (AWS S3)",
+    "geo:kafka:KafkaTier": "Kafka (Strimzi)",
+    "geo:kafka:KafkaCertificates": "Kafka (Strimzi)",
 };
 
 const kindOf = (r: RecordedResource) => r.type.split(":").pop()!;
@@ -144,6 +146,12 @@ function headline(r: RecordedResource): [string, string] | undefined {
             return ["Pooler", `${name} (${s.instances} PgBouncer pods, ${s.type})`];
         case "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup":
             return ["ScheduledBackup", `${name} (\`${s.schedule}\`)`];
+        case "kubernetes:kafka.strimzi.io/v1:KafkaNodePool":
+            return ["KafkaNodePool", `${name} (${s.replicas} ${(s.roles ?? []).join("+")})`];
+        case "kubernetes:kafka.strimzi.io/v1:KafkaMirrorMaker2":
+            return ["KafkaMirrorMaker2", `${name} (${s.mirrors?.[0]?.source?.alias} → ${s.target?.alias})`];
+        case "kubernetes:kafka.strimzi.io/v1:Kafka":
+            return ["Kafka", `${name} (${s.kafka?.version})`];
         case "kubernetes:apps/v1:StatefulSet":
         case "kubernetes:apps/v1:Deployment":
             return [kindOf(r), `${name} (${s.replicas} pods)`];

@@ -123,7 +123,12 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
     }
     if (pkg === "tls") {
         const pem = (label: string) => `-----BEGIN ${label}-----\nmock${fakeHex(name, 60)}\n-----END ${label}-----\n`;
-        if (mod === "index/privateKey") return { privateKeyPem: pem("PRIVATE KEY"), publicKeyPem: pem("PUBLIC KEY") };
+        if (mod === "index/privateKey")
+            return {
+                privateKeyPem: pem("PRIVATE KEY"),
+                privateKeyPemPkcs8: pem("PRIVATE KEY"),
+                publicKeyPem: pem("PUBLIC KEY"),
+            };
         if (mod === "index/certRequest") return { certRequestPem: pem("CERTIFICATE REQUEST") };
         return { certPem: pem("CERTIFICATE"), validityEndTime: "2036-11-24T00:00:00Z" };
     }

@@ -88,5 +88,10 @@ export const images = {
     minioClient: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
 } as const;
 
-/** Kafka version run by Strimzi 1.2 (must be one the operator supports). */
-export const kafkaVersion = "4.1.0";
+/**
+ * Kafka version run by Strimzi 1.2: its default, 4.3.1 (Strimzi 1.2.0's kafka-versions.yaml supports 4.2.0–4.3.1;
+ * 4.1.x is listed as unsupported there). Operand images follow from the operator and this version.
+ */
+export const kafkaVersion = "4.3.1";
+/** KRaft metadata version of kafkaVersion (kafka-versions.yaml `metadata` of 4.3.1). */
+export const kafkaMetadataVersion = "4.3-IV0";

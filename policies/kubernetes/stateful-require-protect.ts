@@ -8,7 +8,7 @@ import { TYPES } from "../lib";
 export const statefulRequireProtect: ResourceValidationPolicy = {
     name: "stateful-require-protect",
     description:
-        "Stateful resources (CloudNativePG Clusters, S3 buckets, KMS keys) must have the protect resource option.",
+        "Stateful resources (CloudNativePG Clusters, S3 buckets, KMS keys, Strimzi Kafkas, KafkaNodePools and KafkaTopics) must have the protect resource option.",
     enforcementLevel: "mandatory",
     severity: "high",
     remediationSteps:
@@ -18,7 +18,14 @@ export const statefulRequireProtect: ResourceValidationPolicy = {
             types: {
                 type: "array",
                 items: { type: "string" },
-                default: [TYPES.cnpgCluster, TYPES.s3Bucket, TYPES.kmsKey],
+                default: [
+                    TYPES.cnpgCluster,
+                    TYPES.s3Bucket,
+                    TYPES.kmsKey,
+                    TYPES.kafka,
+                    TYPES.kafkaNodePool,
+                    TYPES.kafkaTopic,
+                ],
             },
         },
     },

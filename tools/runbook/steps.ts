@@ -1,7 +1,7 @@
 /**
  * The switchover runbooks as data: the planned switchover (demote, demotion token, promote) and the
  * disaster failover (promote the survivor, fence and rebuild the lost region), every command derived from
- * the stacks' config. The Redis steps come from redis-sessions.ts.
+ * the stacks' config. The Redis steps come from redis-sessions.ts, the Kafka steps from kafka.ts.
  */
 import { CONFIG_SCHEMA, RawConfig, RegionConfig } from "../../config";
 import { BACKUP_PREFIX, distributedName, poolerHostnames } from "../../components/postgres/naming";
@@ -11,12 +11,19 @@ import { StackCommands, commandsFor, contextPlaceholder } from "./commands";
 import { DISASTER_KEY, PRIMARY_KEY, TOKEN_KEY, parsePair } from "./config";
 import { Procedure, Step, sh } from "./procedure";
 import { redisSessionsSteps } from "./redis-sessions";
+import { kafkaSteps } from "./kafka";
 
 /** TTL of the writer CNAME: how long clients may keep resolving the old primary region after a switch. */
 export const WRITER_TTL_SECONDS = 30;
 
 /** The bound on lost writes of a disaster failover, from the survivor's view of the pair's config. */
-function dataLossBound(lost: RegionConfig, survivor: RegionConfig, all: RegionConfig[], redisLine: string): string[] {
+function dataLossBound(
+    lost: RegionConfig,
+    survivor: RegionConfig,
+    all: RegionConfig[],
+    redisLine: string,
+    kafkaLine: string,
+): string[] {
     // The role: secondary stack owns both replication directions, so its setting is the one in force.
     const owner = all.find((c) => c.role === "secondary") ?? survivor;
     const s3 = owner.backup.replicationTimeControl
@@ -27,6 +34,7 @@ function dataLossBound(lost: RegionConfig, survivor: RegionConfig, all: RegionCo
         `at most the cross-region streaming lag at the moment of the loss (alerted by PostgresCrossRegionLagBytes/Seconds);`,
         `if streaming was already down, archive_timeout (5 min) plus ${s3}.`,
         redisLine,
+        kafkaLine,
         `If ${lost.region} may come back soon, waiting for it and running the planned switchover loses nothing.`,
     ];
 }
@@ -60,6 +68,7 @@ export function switchoverSteps(
     const zone = tgt.dnsZone;
     const { writer, regional: regionalWriter } = poolerHostnames(CLUSTER_NAME, tgt);
     const redis = redisSessionsSteps(cur, tgt, C, T);
+    const kafka = kafkaSteps(cur, tgt, C, T);
 
     const verifyPostgres = (promoted: StackCommands, demoted: StackCommands, demotedCfg: RegionConfig): Step => ({
         title: `Verify PostgreSQL: ${promoted.stack} is primary, ${demoted.stack} replicates from it`,
@@ -141,9 +150,11 @@ export function switchoverSteps(
                         "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) AS apply_lag_bytes, now() - pg_last_xact_replay_timestamp() AS replay_age",
                     ),
                     ...redis.lagPreflight.commands,
+                    ...kafka.lagPreflight.commands,
                 ],
                 notes: [
                     `One row, state streaming, flush_lag_bytes and flush_lag far below the PostgresCrossRegionLagBytes/Seconds thresholds (128 MiB, 60 s by default); ${target} applies what it received (apply_lag_bytes near 0); ${redis.lagPreflight.note}`,
+                    kafka.lagPreflight.note,
                 ],
             },
             {
@@ -152,6 +163,7 @@ export function switchoverSteps(
                 notes: ["Both print nothing (Watchdog and other severity=none alerts are filtered out)."],
             },
             redis.drain,
+            kafka.drain,
             {
                 title: `Demote ${current} (${cur.region}): primaryRegion = ${tgt.region}, its promotion token removed`,
                 commands: [
@@ -196,6 +208,7 @@ export function switchoverSteps(
             verifyPostgres(T, C, cur),
             verifyDns,
             redis.verify(true),
+            kafka.verify(true),
             commit(
                 `switchover: primaryRegion ${tgt.region} (${current} demoted, ${target} promoted with its demotion token)`,
             ),
@@ -260,6 +273,7 @@ export function switchoverSteps(
         },
         verifyDns,
         redis.verify(false),
+        kafka.verify(false),
         commit(`disaster failover: primaryRegion ${tgt.region} (${cur.region} lost, ${target} promoted)`),
         {
             title: `When ${cur.region} is back: fence its old primary before anything else`,
@@ -293,6 +307,7 @@ export function switchoverSteps(
                 `The Cluster is protected in Pulumi, not in Kubernetes: kubectl deletes it, --refresh drops it from the state and the update re-creates it as a replica of ${distributedName(CLUSTER_NAME, tgt.region)}, bootstrapped with pg_basebackup from ${target}.`,
                 `The old ${lostServer} archive moves out of ${BACKUP_PREFIX}/ in both buckets (there it is neither replicated nor read; the bucket lifecycle expires it): the new cluster's empty-archive check passes (plugin-barman-cloud#842), and ${target}'s copy, which it reads when it is a replica again, does not mix the diverged timeline with the rebuilt one. If archiving still fails with "Expected empty archive": ${C.kubectlPg} annotate cluster ${CLUSTER_NAME} cnpg.io/skipEmptyWalArchiveCheck=enabled --overwrite`,
                 redis.rebuildNote,
+                kafka.rebuildNote,
             ],
         },
         {
@@ -301,6 +316,7 @@ export function switchoverSteps(
                 T.psql("SELECT application_name, state, flush_lag FROM pg_stat_replication"),
                 C.psql("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()"),
                 redis.rebuiltCheck,
+                kafka.rebuiltCheck,
             ],
         },
         {
@@ -318,7 +334,7 @@ export function switchoverSteps(
     return {
         title: `Disaster failover: ${target} (${tgt.region}) takes over from lost ${current} (${cur.region})`,
         preamble: [
-            ...dataLossBound(cur, tgt, Object.values(parsed), redis.dataLoss),
+            ...dataLossBound(cur, tgt, Object.values(parsed), redis.dataLoss, kafka.dataLoss),
             `Run the steps in order, in one shell, from the repository root.`,
             ...preamble,
         ],
