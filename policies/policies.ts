@@ -21,6 +21,7 @@ import { workloadRequireResources } from "./kubernetes/workload-require-resource
 import { redisClusterRequireMinReplicas } from "./redis/redis-cluster-require-min-replicas";
 import { redisClusterRequirePdb } from "./redis/redis-cluster-require-pdb";
 import { redisRequireAofPersistence } from "./redis/redis-require-aof-persistence";
+import { redisRequireTls } from "./redis/redis-require-tls";
 
 /** Every policy of the geo-data pack. */
 export const policies: Policies = [
@@ -42,4 +43,5 @@ export const policies: Policies = [
     redisClusterRequireMinReplicas,
     redisClusterRequirePdb,
     redisRequireAofPersistence,
+    redisRequireTls,
 ];

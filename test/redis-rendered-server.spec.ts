@@ -8,7 +8,7 @@
  * appended on the command line, which Redis applies after the file. Every adaptation asserts that the text
  * it replaces occurs exactly once (the certificate directory: at least once).
  *
- * Skipped when redis-server, redis-cli or getent is missing, unless GEO_REQUIRE_SERVERS is set.
+ * Skipped when redis-server, redis-cli, getent or openssl is missing, unless GEO_REQUIRE_SERVERS is set.
  */
 import { strict as assert } from "assert";
 import * as crypto from "crypto";
@@ -140,7 +140,7 @@ describe("redis-server running the configuration rendered by the program", funct
 
     before(async function () {
         this.timeout(30000);
-        requireBinaries(this, ["redis-server", "redis-cli", "getent", "timeout"]);
+        requireBinaries(this, ["redis-server", "redis-cli", "getent", "timeout", "openssl"]);
         const east = await render("us-east");
         const west = await render("us-west");
         const cm = (r: typeof east, name: string) => inputs(find(r, "kubernetes:core/v1:ConfigMap", name)).data;

@@ -6,7 +6,7 @@
  * quorum over TLS. Only port, dir, bind, the auth include path and the certificate paths are overridden,
  * through the render options.
  *
- * Skipped when redis-server, redis-cli or getent is not installed (scripts/install-servers.sh installs the
+ * Skipped when redis-server, redis-cli, getent or openssl is not installed (scripts/install-servers.sh installs the
  * Redis ones), unless GEO_REQUIRE_SERVERS is set, in which case missing binaries fail the run.
  */
 import { strict as assert } from "assert";
@@ -182,7 +182,7 @@ async function startSentinelTopology(): Promise<void> {
 
 describe("redis-server running the rendered configuration", function () {
     before(async function () {
-        requireBinaries(this, ["redis-server", "redis-cli", "getent"]);
+        requireBinaries(this, ["redis-server", "redis-cli", "getent", "openssl"]);
         root = fs.mkdtempSync(path.join(os.tmpdir(), "geo-redis-"));
         pki = mintTestPki(path.join(root, "pki"));
         // Both topologies start together so the replica's first sync (diskless, which waits

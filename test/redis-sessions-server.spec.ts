@@ -15,7 +15,7 @@
  *
  * Every server, Sentinel and client speaks TLS only, with test-minted certificates (as the program's pods do).
  *
- * Skipped when redis-server or redis-cli is missing, unless GEO_REQUIRE_SERVERS is set.
+ * Skipped when redis-server, redis-cli or openssl is missing, unless GEO_REQUIRE_SERVERS is set.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
@@ -129,7 +129,7 @@ describe("sessions store across regions, real servers", function () {
 
     before(async function () {
         this.timeout(30000);
-        requireBinaries(this, ["redis-server", "redis-cli"]);
+        requireBinaries(this, ["redis-server", "redis-cli", "openssl"]);
         east = await render("us-east");
         west = await render("us-west");
         password = inputs(find(east, "kubernetes:core/v1:Secret", "geo-redis-sessions-auth")).stringData.password;

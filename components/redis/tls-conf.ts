@@ -6,9 +6,10 @@
  * Every Redis server and Sentinel listens on TLS only (`port 0`, `tls-port <port>`) and speaks TLS to its
  * peers (`tls-replication yes`, `tls-cluster yes`). What Redis verifies: an outgoing connection (a replica to
  * its master, a cluster node to another, a Sentinel to a server or another Sentinel, redis-cli) checks that
- * the peer's certificate chains to `tls-ca-cert-file`; Redis 7.0 (and 7.4, Valkey 8) sends the hostname as SNI
- * but does not compare it with the certificate's names (src/tls.c sets no X509 host check), so the CA is
- * the whole trust anchor: each Redis instance has its own CA (components/redis/redis-certificates.ts).
+ * the peer's certificate chains to `tls-ca-cert-file`; Redis sends the hostname as SNI but does not compare
+ * it with the certificate's names (src/tls.c connTLSConnect sets no X509 host check; shown on redis-server
+ * 7.0 by test/redis-rendered-server.spec.ts), so the CA is the whole trust anchor: each Redis instance has
+ * its own CA (components/redis/redis-certificates.ts).
  */
 import { TLS_AUTH_CLIENTS, TlsAuthClients } from "../../config/redis";
 import { checkOneOf, checkPath } from "./conf-checks";
