@@ -85,21 +85,36 @@ export = async () => {
             /** SNS topic (this region) for the backup replication alarms the other stack creates here; "" = none. */
             alarmTopicArn: config.backup.alarmTopicArn ?? "",
         },
-        /** Redis endpoints (in-cluster DNS) and the cross-region replication endpoint of the sessions store. */
+        /**
+         * Redis endpoints (in-cluster DNS, TLS only: `rediss://` URLs), the Secrets of the password and of the CA
+         * clients verify the servers with (`ca.crt`, namespace `namespaces.redis`), and the cross-region
+         * replication endpoint of the sessions store.
+         */
         redis: {
             cache: {
                 host: region.redisCache.host,
                 port: region.redisCache.port,
+                url: region.redisCache.url,
                 secretName: region.redisCache.secretName,
+                caSecretName: region.redisCache.caSecretName,
+                clientTlsSecretName: region.redisCache.clientTlsSecretName ?? null,
             },
             sessions: {
                 sentinelHost: region.redisSessions.sentinelHost ?? null,
+                sentinelUrl: region.redisSessions.sentinelUrl ?? null,
                 masterName: region.redisSessions.masterName,
                 readHost: region.redisSessions.readHost,
+                readUrl: region.redisSessions.readUrl,
                 replicationEndpoint: region.redisSessions.replicationEndpoint,
                 secretName: region.redisSessions.secretName,
+                caSecretName: region.redisSessions.caSecretName,
+                clientTlsSecretName: region.redisSessions.clientTlsSecretName ?? null,
             },
         },
+        /** The other region's Redis TLS material (per instance: CA, its pods' certificate, the client certificate): secret output only. */
+        ...(region.redisCertificates
+            ? { redisPeerTls: pulumi.secret(region.redisCertificates.materialFor(config.peerRegion)) }
+            : {}),
         /** The sessions store's password, generated once by the primary-role stack: secret output only. */
         ...(config.role === "primary" ? { redisSessionsPassword: region.redisSessions.password } : {}),
         /** Kafka: bootstrap addresses (in-cluster and cross-region), CA Secret, aliases and the mirror running here. */

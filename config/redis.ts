@@ -9,6 +9,9 @@ import { KeySpec, Reader } from "./reader";
 /** The default `maxmemory` of every Redis server: 75% of the 1Gi limit. */
 export const REDIS_DEFAULT_MAXMEMORY = "768mb";
 
+/** The most Redis pods a Sentinel-mode store has per region (config and RedisReplicated; its certificates name them all). */
+export const REDIS_MAX_SESSIONS_REPLICAS = 9;
+
 /** Pods of a cluster-mode Redis: masters plus one replica each, at least 3 masters (config and RedisCluster). */
 export const redisClusterPods: Check<number> = (v) =>
     intBetween(6, 60)(v) || v % 2 !== 0
@@ -70,7 +73,17 @@ export const REDIS_KEYS = {
         description:
             "`min-replicas-to-write` of the sessions master: it refuses writes while fewer replicas are connected (lag <= 10 s), so a master cut off from all replicas stops accepting writes that would be lost. 0 to redisSessionsReplicas - 1.",
     },
+    redisTlsAuthClients: {
+        type: "string",
+        default: "no",
+        description:
+            "Redis `tls-auth-clients` of every Redis server and Sentinel (all of them speak TLS only): `no` — clients verify the server's certificate and authenticate with the password; `optional` — a client certificate is verified when presented; `yes` — every client must also present a certificate signed by the instance's Redis CA (the program then writes one to `redis-<instance>-client-tls` for applications to copy). `no` by default: applications authenticate with the password over TLS and need only the CA, not a key of their own.",
+    },
 } as const satisfies Record<string, KeySpec>;
+
+/** `tls-auth-clients`: whether TLS clients must present a certificate signed by the CA. */
+export const TLS_AUTH_CLIENTS = ["no", "optional", "yes"] as const;
+export type TlsAuthClients = (typeof TLS_AUTH_CLIENTS)[number];
 
 /** Redis-compatible server software. */
 export const REDIS_ENGINES = ["redis", "valkey"] as const;
@@ -147,11 +160,13 @@ export interface RedisConfig {
     readonly sessionsReplicas: number;
     /** `min-replicas-to-write` of the sessions master. */
     readonly minReplicasToWrite: number;
+    /** `tls-auth-clients` of every Redis server and Sentinel. */
+    readonly tlsAuthClients: TlsAuthClients;
 }
 
 export function parseRedis(r: Reader<keyof typeof REDIS_KEYS>): RedisConfig {
     const maxBytes = Math.floor(REDIS_MEMORY_LIMIT_BYTES * MAXMEMORY_LIMIT_FRACTION);
-    const sessionsReplicas = r.int("redisSessionsReplicas", intBetween(2, 9));
+    const sessionsReplicas = r.int("redisSessionsReplicas", intBetween(2, REDIS_MAX_SESSIONS_REPLICAS));
     return Object.freeze({
         engine: r.str("redisEngine", oneOf(REDIS_ENGINES)) as RedisEngine,
         clusterReplicas: r.int("redisClusterReplicas", redisClusterPods),
@@ -174,5 +189,6 @@ export function parseRedis(r: Reader<keyof typeof REDIS_KEYS>): RedisConfig {
                 intBetween(0, sessionsReplicas - 1)(v) &&
                 `expected an integer from 0 to ${sessionsReplicas - 1} (redisSessionsReplicas - 1)`,
         ),
+        tlsAuthClients: r.str("redisTlsAuthClients", oneOf(TLS_AUTH_CLIENTS)) as TlsAuthClients,
     });
 }

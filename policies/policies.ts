@@ -30,6 +30,7 @@ import { kafkaNodepoolRequirePersistentStorage } from "./kafka/kafka-nodepool-re
 import { kafkaRequireMinReplication } from "./kafka/kafka-require-min-replication";
 import { kafkaTopicRequireMinReplication } from "./kafka/kafka-topic-require-min-replication";
 import { kafkaRequireTlsListeners } from "./kafka/kafka-require-tls-listeners";
+import { redisRequireTls } from "./redis/redis-require-tls";
 
 /** Every policy of the geo-data pack. */
 export const policies: Policies = [
@@ -60,4 +61,5 @@ export const policies: Policies = [
     kafkaRequireMinReplication,
     kafkaTopicRequireMinReplication,
     kafkaRequireTlsListeners,
+    redisRequireTls,
 ];

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the real servers the integration specs run against (Debian/Ubuntu, as root):
-#   redis-server (+ redis-tools for redis-cli), postgresql, pgbouncer.
+#   redis-server (+ redis-tools for redis-cli), postgresql, pgbouncer, openssl (test certificates).
 # Idempotent: a package is installed only when its binary is missing, and nothing is
 # done (not even `apt-get update`) when everything is already present.
 # Services are never started: while installing, /usr/sbin/policy-rc.d denies every
@@ -27,6 +27,13 @@ if command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ]; then
   echo "install-servers: pgbouncer already present"
 else
   missing="$missing pgbouncer"
+fi
+
+# openssl mints the test certificates of the TLS specs (test/redis-support.ts mintTestPki).
+if command -v openssl >/dev/null 2>&1; then
+  echo "install-servers: openssl already present"
+else
+  missing="$missing openssl"
 fi
 
 if [ -z "$missing" ]; then

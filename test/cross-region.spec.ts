@@ -108,9 +108,10 @@ describe("cross-region PostgreSQL (distributed topology)", () => {
         const east = await render("us-east");
         const west = await render("us-west");
         assert.equal(ofType(west, "tls:index/privateKey:PrivateKey").length, 0, "us-west generates no keys");
-        const pgKeys = (r: typeof east) =>
-            ofType(r, "tls:index/privateKey:PrivateKey").filter((k) => k.name.startsWith("geo-postgres-"));
-        assert.equal(pgKeys(east).length, 5, "2 CAs, 2 servers, replication");
+        const pgKeys = ofType(east, "tls:index/privateKey:PrivateKey").filter((k) =>
+            k.name.startsWith("geo-postgres-certificates-"),
+        );
+        assert.equal(pgKeys.length, 5, "2 CAs, 2 servers, replication");
         assert.ok(east.secretOutputNames.includes("postgresPeerTls"));
         const peer = east.outputs.postgresPeerTls as Record<string, string>;
         // The same two CAs in both regions (the client CA with its key: CloudNativePG signs the poolers'

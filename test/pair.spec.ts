@@ -94,10 +94,15 @@ describe("region pair checks", () => {
     it("mintCertificates: a secondary whose primary-role stack is lost for good mints (and renews) the TLS itself", async () => {
         const east = await render("us-east");
         const west = await render("us-west", { mintCertificates: "true" }, {});
-        const pgKeys = ofType(west, "tls:index/privateKey:PrivateKey").filter((k) =>
-            k.name.startsWith("geo-postgres-"),
+        const keys = ofType(west, "tls:index/privateKey:PrivateKey").map((k) => k.name);
+        assert.equal(
+            keys.filter((k) => k.startsWith("geo-postgres-certificates-")).length,
+            5,
+            "2 CAs, 2 servers, replication",
         );
-        assert.equal(pgKeys.length, 5, "2 CAs, 2 servers, replication");
+        // Redis: 2 CAs, 4 servers, 2 clients; the rebuilt other region reads them from here.
+        assert.equal(keys.filter((k) => k.startsWith("geo-redis-certificates-")).length, 8);
+        assert.ok(west.secretOutputNames.includes("redisPeerTls"));
         const own = west.outputs.postgresPeerTls as Record<string, string>;
         assert.ok(west.secretOutputNames.includes("postgresPeerTls"), "the rebuilt other region reads it from here");
         const data = (name: string) => inputs(find(west, "kubernetes:core/v1:Secret", name)).stringData;

@@ -8,6 +8,7 @@ import { policies } from "../policies/policies";
 import { redisClusterRequireMinReplicas } from "../policies/redis/redis-cluster-require-min-replicas";
 import { redisClusterRequirePdb } from "../policies/redis/redis-cluster-require-pdb";
 import { redisRequireAofPersistence } from "../policies/redis/redis-require-aof-persistence";
+import { redisRequireTls } from "../policies/redis/redis-require-tls";
 import { RecordedResource } from "../tools/harness";
 import { runPolicies } from "../tools/policy-runner";
 import { render } from "./support";
@@ -41,6 +42,7 @@ describe("redis policies", () => {
         redisClusterRequireMinReplicas,
         redisClusterRequirePdb,
         redisRequireAofPersistence,
+        redisRequireTls,
     ];
 
     it("are in the pack, mandatory, with description, severity and remediation", () => {
@@ -142,6 +144,75 @@ describe("redis policies", () => {
             (await runPolicies([redisRequireAofPersistence], missing, { stack: "us-east" })).map((x) => x.message),
             [
                 "Redis StatefulSet geo-redis/redis-cache mounts no ConfigMap with a redis.conf key; persistence cannot be verified.",
+            ],
+        );
+    });
+
+    const FIX =
+        "render it with components/redis/conf.ts (renderRedisConf/renderSentinelConf always emit port 0, tls-port and the tls-* lines) and mount the instance's TLS Secret.";
+
+    it("redis-require-tls fails a plaintext port (port 6379) in the cache's redis.conf", async () => {
+        const res = await mutated(
+            "geo-redis-cache-config",
+            (i) => (i.data["redis.conf"] = i.data["redis.conf"].replace(/^port 0$/m, "port 6379")),
+        );
+        assert.deepEqual(
+            (await runPolicies([redisRequireTls], res, { stack: "us-east" })).map((x) => [
+                x.enforcementLevel,
+                x.urn,
+                x.message,
+            ]),
+            [
+                [
+                    "mandatory",
+                    STS,
+                    `Redis StatefulSet geo-redis/redis-cache: its redis.conf has port 6379, so Redis accepts or sends plaintext; it needs port 0 (no plaintext listener): ${FIX}`,
+                ],
+            ],
+        );
+    });
+
+    it("redis-require-tls fails plaintext replication, a cluster bus without TLS and a Sentinel without TLS", async () => {
+        const replication = await mutated(
+            "geo-redis-sessions-config",
+            (i) => (i.data["redis.conf"] = i.data["redis.conf"].replace("tls-replication yes", "tls-replication no")),
+        );
+        assert.deepEqual(
+            (await runPolicies([redisRequireTls], replication, { stack: "us-east" })).map((x) => x.message),
+            [
+                `Redis StatefulSet geo-redis/redis-sessions: its redis.conf has tls-replication no, so Redis accepts or sends plaintext; it needs tls-replication yes: ${FIX}`,
+            ],
+        );
+        const bus = await mutated(
+            "geo-redis-cache-config",
+            (i) => (i.data["redis.conf"] = i.data["redis.conf"].replace("tls-cluster yes\n", "")),
+        );
+        assert.deepEqual(
+            (await runPolicies([redisRequireTls], bus, { stack: "us-east" })).map((x) => x.message),
+            [
+                `Redis StatefulSet geo-redis/redis-cache: its redis.conf has tls-cluster unset, so Redis accepts or sends plaintext; it needs tls-cluster yes (the cluster bus): ${FIX}`,
+            ],
+        );
+        const sentinel = await mutated(
+            "geo-redis-sessions-sentinel-config",
+            (i) => (i.data["sentinel.conf"] = i.data["sentinel.conf"].replace(/^tls-ca-cert-file .*\n/m, "")),
+        );
+        assert.deepEqual(
+            (await runPolicies([redisRequireTls], sentinel, { stack: "us-east" })).map((x) => x.message),
+            [
+                `Redis StatefulSet geo-redis/redis-sessions-sentinel: its sentinel.conf has tls-ca-cert-file unset, so Redis accepts or sends plaintext; it needs tls-ca-cert-file: ${FIX}`,
+            ],
+        );
+    });
+
+    it("redis-require-tls fails a command line that re-opens a plaintext port", async () => {
+        const res = await mutated("geo-redis-cache-statefulset", (i) =>
+            i.spec.template.spec.containers[0].args.push("--port", "6379"),
+        );
+        assert.deepEqual(
+            (await runPolicies([redisRequireTls], res, { stack: "us-east" })).map((x) => x.message),
+            [
+                "Redis StatefulSet geo-redis/redis-cache: a container's command line sets --port 6379, which re-opens plaintext; remove it (redis.conf sets port 0 and TLS).",
             ],
         );
     });

@@ -37,6 +37,9 @@ const K8S = {
     netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 };
 
+/** TLS material for component args (PEM placeholders: the validators do not parse it). */
+const TLS = { caCert: "ca", cert: "cert", key: "key", clientCert: "client-cert", clientKey: "client-key" };
+
 /** Every Kubernetes object of the redis namespace. */
 function redisObjects(r: { resources: RecordedResource[] }): RecordedResource[] {
     return r.resources.filter((x) => x.type.startsWith("kubernetes:") && x.inputs?.metadata?.namespace === "geo-redis");
@@ -53,6 +56,7 @@ describe("redis config keys", () => {
             sentinels: 3,
             sessionsReplicas: 3,
             minReplicasToWrite: 1,
+            tlsAuthClients: "no",
         });
     });
 
@@ -152,7 +156,7 @@ describe("RedisCluster args", () => {
             ...documentedDefaults("components/redis/server-args.ts", "RedisServerArgs"),
             ...documentedDefaults("components/redis/redis-cluster.ts", "RedisClusterArgs"),
         };
-        const a = validateRedisClusterArgs({ instance: "cache", namespace: "geo-redis" });
+        const a = validateRedisClusterArgs({ instance: "cache", namespace: "geo-redis", tls: TLS });
         assert.deepEqual(docs, {
             engine: '"redis"',
             replicas: "6",
@@ -163,7 +167,9 @@ describe("RedisCluster args", () => {
             resources: "REDIS_RESOURCES (512Mi/250m, 1Gi/500m)",
             protect: "true",
             dependsOn: "none",
+            tlsAuthClients: '"no"',
         });
+        assert.equal(a.tlsAuthClients, "no");
         assert.deepEqual(
             {
                 engine: a.engine,
@@ -233,6 +239,7 @@ describe("RedisReplicated args", () => {
         region: "us-east-1",
         primaryRegion: "us-east-1",
         dnsZone: "data.internal",
+        tls: TLS,
     };
     it("applies exactly the documented defaults", () => {
         const docs = {
@@ -255,7 +262,9 @@ describe("RedisReplicated args", () => {
             protect: "true",
             dependsOn: "none",
             loadBalancerSourceRanges: "none (every address that routes to the VPC)",
+            tlsAuthClients: '"no"',
         });
+        assert.equal(a.tlsAuthClients, "no");
         assert.deepEqual(
             [
                 a.password,
@@ -366,7 +375,11 @@ describe("redis objects rendered by the program", () => {
             assert.equal(find(r, K8S.sts, "geo-redis-cache-statefulset").options.protect, true);
             const cm = inputs(find(r, K8S.cm, "geo-redis-cache-config"));
             assert.deepEqual(cm.data, {
-                "redis.conf": clusterRedisConf({ maxmemory: "768mb", maxmemoryPolicy: "allkeys-lru" }),
+                "redis.conf": clusterRedisConf({
+                    maxmemory: "768mb",
+                    maxmemoryPolicy: "allkeys-lru",
+                    tlsAuthClients: "no",
+                }),
             });
             for (const line of [
                 "cluster-enabled yes",
@@ -557,7 +570,7 @@ describe("redis objects rendered by the program", () => {
         assert.match(cm.data["role-label.sh"], /\/tools\/kubectl label pod "\$POD_NAME" --overwrite "\$label"/);
         assert.deepEqual(
             sidecar.volumeMounts.map((m: { name: string }) => m.name),
-            ["config", "tools", "tmp", "kube-api-access"],
+            ["config", "tools", "tls", "tmp", "kube-api-access"],
         );
         // Only the sidecar holds the service-account token; the pod does not automount it.
         assert.equal(sts.spec.template.spec.automountServiceAccountToken, false);

@@ -20,15 +20,29 @@ import {
     validateRedisConfOptions,
     validateSentinelConfOptions,
     validateSentinelCount,
+    validateRedisTlsOptions,
+    redisCliTlsArgs,
 } from "../components/redis/conf";
 
 const lines = (text: string) => text.trimEnd().split("\n");
 const settings = (text: string) => lines(text).filter((l) => !l.startsWith("#"));
 
+/** The TLS lines every default render has: no plaintext port, TLS to clients and peers. */
+const TLS_LINES = (port: number) => [
+    "port 0",
+    `tls-port ${port}`,
+    "tls-cert-file /etc/redis-tls/tls.crt",
+    "tls-key-file /etc/redis-tls/tls.key",
+    "tls-ca-cert-file /etc/redis-tls/ca.crt",
+    "tls-auth-clients no",
+    'tls-protocols "TLSv1.2 TLSv1.3"',
+    "tls-replication yes",
+];
+
 const COMMON_DEFAULT_LINES = [
     "bind * -::*",
     "protected-mode yes",
-    "port 6379",
+    ...TLS_LINES(6379),
     "dir /data",
     "maxmemory 768mb",
     "maxmemory-policy allkeys-lru",
@@ -48,7 +62,9 @@ describe("redis conf: renderRedisConf", () => {
             mode: "cluster",
             opts: { mode: "cluster" },
             expected: [
-                ...COMMON_DEFAULT_LINES,
+                ...COMMON_DEFAULT_LINES.slice(0, 10),
+                "tls-cluster yes",
+                ...COMMON_DEFAULT_LINES.slice(10),
                 "cluster-enabled yes",
                 "cluster-config-file /data/nodes.conf",
                 "cluster-node-timeout 15000",
@@ -86,7 +102,27 @@ describe("redis conf: renderRedisConf", () => {
     }
 
     const overrides: { name: string; opts: RedisConfOptions; present: string[]; absent?: RegExp }[] = [
-        { name: "port", opts: { mode: "replica-source", port: 7000 }, present: ["port 7000"] },
+        {
+            name: "port (TLS only)",
+            opts: { mode: "replica-source", port: 7000 },
+            present: ["port 0", "tls-port 7000"],
+            absent: /^port [1-9]/m,
+        },
+        {
+            name: "tls files and tls-auth-clients",
+            opts: {
+                mode: "replica-source",
+                tls: { certFile: "/t/c.pem", keyFile: "/t/k.pem", caCertFile: "/t/ca.pem", authClients: "yes" },
+            },
+            present: [
+                "tls-cert-file /t/c.pem",
+                "tls-key-file /t/k.pem",
+                "tls-ca-cert-file /t/ca.pem",
+                "tls-auth-clients yes",
+                "tls-replication yes",
+            ],
+            absent: /^tls-cluster/m,
+        },
         {
             name: "dir moves nodes.conf",
             opts: { mode: "cluster", dir: "/var/lib/redis" },
@@ -381,7 +417,7 @@ describe("redis conf: renderSentinelConf and renderSentinelAuthConf", () => {
             settings(renderSentinelConf({ masterHost: "redis-0.redis-headless.geo-redis.svc.cluster.local" })),
             [
                 "bind * -::*",
-                "port 26379",
+                ...TLS_LINES(26379),
                 "dir /data",
                 "sentinel resolve-hostnames yes",
                 "sentinel announce-hostnames yes",
@@ -400,6 +436,7 @@ describe("redis conf: renderSentinelConf and renderSentinelAuthConf", () => {
             masterPort: 6380,
             sentinels: 5,
             port: 26380,
+            tls: { authClients: "optional" },
             dir: "/sentinel",
             bind: ["127.0.0.1"],
             downAfterMilliseconds: 5000,
@@ -409,7 +446,7 @@ describe("redis conf: renderSentinelConf and renderSentinelAuthConf", () => {
         });
         assert.deepEqual(settings(text), [
             "bind 127.0.0.1",
-            "port 26380",
+            ...TLS_LINES(26380).map((l) => l.replace("tls-auth-clients no", "tls-auth-clients optional")),
             "dir /sentinel",
             "sentinel resolve-hostnames yes",
             "sentinel announce-hostnames yes",
@@ -507,7 +544,7 @@ describe("redis conf: sentinelInitScript", () => {
             "auth='/etc/redis-sentinel-secret/auth.conf'",
             "target='/data/sentinel.conf'",
             "deadline=$(( $(date +%s) + 120 ))",
-            '    role=$(timeout 3 redis-cli -h "${node%:*}" -p "${node##*:}" role 2>/dev/null | head -n 1 || true)',
+            '    role=$(timeout 3 redis-cli --tls --cacert /etc/redis-tls/ca.crt --cert /etc/redis-tls/tls.crt --key /etc/redis-tls/tls.key -h "${node%:*}" -p "${node##*:}" role 2>/dev/null | head -n 1 || true)',
             '  [ "$#" -eq 1 ] && break',
             "umask 077",
             'sed "s|^sentinel monitor $master_name [^ ]* [0-9]* |sentinel monitor $master_name ${master%:*} ${master##*:} |" "$template" > "$target.tmp"',
@@ -580,7 +617,7 @@ describe("redis conf: clusterCreateScript", () => {
             `hosts='${six.join(" ")}'`,
             "deadline=$(( $(date +%s) + 300 ))",
             "    sleep 2",
-            "redis-cli --cluster create $hosts --cluster-replicas 1 --cluster-yes",
+            "redis-cli --tls --cacert /etc/redis-tls/ca.crt --cert /etc/redis-tls/tls.crt --key /etc/redis-tls/tls.key --cluster create $hosts --cluster-replicas 1 --cluster-yes",
         ]) {
             assert.ok(script.includes(line), `missing ${JSON.stringify(line)}`);
         }
@@ -599,7 +636,7 @@ describe("redis conf: clusterCreateScript", () => {
         for (const line of [
             "deadline=$(( $(date +%s) + 30 ))",
             "    sleep 5",
-            "redis-cli --cluster create $hosts --cluster-replicas 2 --cluster-yes",
+            "redis-cli --tls --cacert /etc/redis-tls/ca.crt --cert /etc/redis-tls/tls.crt --key /etc/redis-tls/tls.key --cluster create $hosts --cluster-replicas 2 --cluster-yes",
         ]) {
             assert.ok(script.includes(line), `missing ${JSON.stringify(line)}`);
         }
@@ -659,12 +696,12 @@ describe("redis conf: clusterCreateScript", () => {
     }
 });
 
-const CONF_SOURCE = ["redis-conf.ts", "sentinel-conf.ts"]
+const CONF_SOURCE = ["redis-conf.ts", "sentinel-conf.ts", "tls-conf.ts"]
     .map((f) => fs.readFileSync(path.join(__dirname, "..", "components", "redis", f), "utf8"))
     .join("\n");
 
 function interfaceBody(interfaceName: string): string {
-    return new RegExp(`export interface ${interfaceName} \\{([\\s\\S]*?)\\n\\}`).exec(CONF_SOURCE)![1];
+    return new RegExp(`export interface ${interfaceName}\\b[^{]*\\{([\\s\\S]*?)\\n\\}`).exec(CONF_SOURCE)![1];
 }
 
 /** The optional properties of an interface in conf.ts. */
@@ -708,6 +745,7 @@ describe("redis conf: documented defaults are the applied defaults", () => {
             const resolved = clusterKey
                 ? (redis.cluster as Record<string, unknown>)[clusterKey]
                 : (redis as unknown as Record<string, unknown>)[option];
+            if (option === "tls") return assert.deepEqual(resolved, validateRedisTlsOptions({}));
             assert.equal(asDocumented(resolved), documented);
         });
     }
@@ -724,7 +762,9 @@ describe("redis conf: documented defaults are the applied defaults", () => {
     });
     for (const [option, documented] of sentinelDefaults) {
         it(`SentinelConfOptions.${option} defaults to ${documented}`, () => {
-            assert.equal(asDocumented((sentinel as unknown as Record<string, unknown>)[option]), documented);
+            const resolved = (sentinel as unknown as Record<string, unknown>)[option];
+            if (option === "tls") return assert.deepEqual(resolved, validateRedisTlsOptions({}));
+            assert.equal(asDocumented(resolved), documented);
         });
     }
 
@@ -737,6 +777,7 @@ describe("redis conf: documented defaults are the applied defaults", () => {
                 ["authPath", "/etc/redis-sentinel-secret/auth.conf"],
                 ["targetPath", "/data/sentinel.conf"],
                 ["discoverTimeoutSeconds", "120"],
+                ["tls", "{}"],
             ],
         },
         {
@@ -745,6 +786,7 @@ describe("redis conf: documented defaults are the applied defaults", () => {
                 ["replicas", "1"],
                 ["timeoutSeconds", "300"],
                 ["intervalSeconds", "2"],
+                ["tls", "{}"],
             ],
         },
     ];
@@ -757,4 +799,45 @@ describe("redis conf: documented defaults are the applied defaults", () => {
             assert.deepEqual(documentedDefaults(iface), new Map(expected));
         });
     }
+});
+
+describe("redis conf: TLS options", () => {
+    it("RedisTlsOptions documents the defaults validateRedisTlsOptions applies", () => {
+        assert.deepEqual(
+            documentedDefaults("RedisTlsFiles"),
+            new Map([
+                ["certFile", "/etc/redis-tls/tls.crt"],
+                ["keyFile", "/etc/redis-tls/tls.key"],
+                ["caCertFile", "/etc/redis-tls/ca.crt"],
+            ]),
+        );
+        assert.deepEqual(documentedDefaults("RedisTlsOptions"), new Map([["authClients", "no"]]));
+        assert.deepEqual(validateRedisTlsOptions({}), {
+            certFile: "/etc/redis-tls/tls.crt",
+            keyFile: "/etc/redis-tls/tls.key",
+            caCertFile: "/etc/redis-tls/ca.crt",
+            authClients: "no",
+        });
+    });
+
+    it("redis-cli's TLS flags present the certificate and verify against the CA", () => {
+        assert.equal(
+            redisCliTlsArgs(),
+            "--tls --cacert /etc/redis-tls/ca.crt --cert /etc/redis-tls/tls.crt --key /etc/redis-tls/tls.key",
+        );
+        assert.equal(
+            redisCliTlsArgs({ caCertFile: "/t/ca.pem", certFile: "/t/c.pem", keyFile: "/t/k.pem" }),
+            "--tls --cacert /t/ca.pem --cert /t/c.pem --key /t/k.pem",
+        );
+    });
+
+    it("rejects a tls-auth-clients value Redis does not know, and relative paths", () => {
+        assert.throws(() => renderRedisConf({ mode: "cluster", tls: { authClients: "required" as "yes" } }), {
+            message: 'Redis option tls.authClients: "required" is not allowed; expected one of: no, optional, yes',
+        });
+        assert.throws(() => renderSentinelConf({ masterHost: "m", tls: { caCertFile: "ca.crt" } }), {
+            message:
+                "Redis option tls.caCertFile: \"ca.crt\" is not allowed; expected an absolute path of letters, digits, '.', '_', '-' and '/'",
+        });
+    });
 });

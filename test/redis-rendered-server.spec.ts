@@ -2,12 +2,13 @@
  * Runs real redis-server processes on 127.0.0.1 with the configuration files *the program renders*: the
  * ConfigMaps' redis.conf / sentinel.conf / init.sh / start.sh, the auth files from the rendered Secrets,
  * the StatefulSets' command lines and the create Job's script, all taken from `render()` of both stacks.
- * Only what cannot exist on a laptop is adapted: the absolute mount paths (/etc/redis…, /data) become temp
- * files, in-cluster DNS names become 127.0.0.1, and port/dir/bind (and the cluster state file, which lives
- * under /data) are appended on the command line, which Redis applies after the file. Every adaptation
- * asserts that the text it replaces occurs exactly once.
+ * Only what cannot exist on a laptop is adapted: the absolute mount paths (/etc/redis…, /etc/redis-tls, /data)
+ * become temp files (the TLS Secret's files are test-minted: tests/redis-support.ts mintTestPki), in-cluster
+ * DNS names become 127.0.0.1, and tls-port/dir/bind (and the cluster state file, which lives under /data) are
+ * appended on the command line, which Redis applies after the file. Every adaptation asserts that the text
+ * it replaces occurs exactly once (the certificate directory: at least once).
  *
- * Skipped when redis-server, redis-cli or getent is missing, unless GEO_REQUIRE_SERVERS is set.
+ * Skipped when redis-server, redis-cli, getent or openssl is missing, unless GEO_REQUIRE_SERVERS is set.
  */
 import { strict as assert } from "assert";
 import * as crypto from "crypto";
@@ -17,7 +18,9 @@ import * as path from "path";
 import {
     LOOPBACK,
     Server,
+    TestPki,
     freePort,
+    mintTestPki,
     info,
     pairs,
     requireBinaries,
@@ -29,15 +32,17 @@ import {
 import { find, inputs, render } from "./support";
 
 let root = "";
+let pki: TestPki;
 
 /** Rendered values, filled in before(). */
 let password = "";
 let sessionsPassword = "";
 
+/** redis-cli over TLS with the test CA (the program's pods use the mounted TLS Secret the same way). */
 async function cli(port: number, args: readonly string[], auth: string | undefined): Promise<string> {
     const result = await run(
         "redis-cli",
-        ["-h", LOOPBACK, "-p", String(port), ...args],
+        [...pki.cliArgs, "-h", LOOPBACK, "-p", String(port), ...args],
         { REDISCLI_AUTH: auth ?? "" },
         5000,
     );
@@ -48,7 +53,12 @@ async function cli(port: number, args: readonly string[], auth: string | undefin
 /** Sentinels require the sessions password (rendered sentinel-auth.conf). */
 const sentinelCli = async (port: number, args: readonly string[]) =>
     (
-        await run("redis-cli", ["-h", LOOPBACK, "-p", String(port), ...args], { REDISCLI_AUTH: sessionsPassword }, 5000)
+        await run(
+            "redis-cli",
+            [...pki.cliArgs, "-h", LOOPBACK, "-p", String(port), ...args],
+            { REDISCLI_AUTH: sessionsPassword },
+            5000,
+        )
     ).stdout.trim();
 
 /** Replaces exactly one occurrence of `from` (fails loudly when the rendered text changed shape). */
@@ -60,6 +70,12 @@ function replaceOnce(text: string, from: string | RegExp, to: string): string {
                   .length;
     assert.equal(count, 1, `expected exactly one ${from} in:\n${text}`);
     return text.replace(from, to);
+}
+
+/** The rendered text with the TLS Secret's mount (/etc/redis-tls) pointing at the test-minted files. */
+function withPki(text: string): string {
+    assert.match(text, /\/etc\/redis-tls\//, `expected the TLS mount in:\n${text}`);
+    return text.split("/etc/redis-tls/").join(`${pki.dir}/`);
 }
 
 function write(file: string, text: string, mode = 0o600): string {
@@ -85,7 +101,7 @@ function redisConfFile(name: string, conf: string, authConf: string): string {
     const auth = write(path.join(dir, "secret", "auth.conf"), authConf);
     fs.mkdirSync(path.join(dir, "data"), { recursive: true });
     // Redis changes into `dir` while reading the file, so /data must become a directory that exists here.
-    const text = replaceOnce(conf, /^dir \/data$/m, `dir ${path.join(dir, "data")}`);
+    const text = withPki(replaceOnce(conf, /^dir \/data$/m, `dir ${path.join(dir, "data")}`));
     return write(
         path.join(dir, "redis.conf"),
         replaceOnce(text, /^include \/etc\/redis-secret\/auth\.conf$/m, `include ${auth}`),
@@ -96,7 +112,7 @@ function redisConfFile(name: string, conf: string, authConf: string): string {
 function loopbackArgs(name: string, port: number): string[] {
     const dir = path.join(root, name, "data");
     fs.mkdirSync(dir, { recursive: true });
-    return ["--port", String(port), "--dir", dir, "--bind", LOOPBACK];
+    return ["--tls-port", String(port), "--dir", dir, "--bind", LOOPBACK];
 }
 
 const rendered = {
@@ -124,7 +140,7 @@ describe("redis-server running the configuration rendered by the program", funct
 
     before(async function () {
         this.timeout(30000);
-        requireBinaries(this, ["redis-server", "redis-cli", "getent", "timeout"]);
+        requireBinaries(this, ["redis-server", "redis-cli", "getent", "timeout", "openssl"]);
         const east = await render("us-east");
         const west = await render("us-west");
         const cm = (r: typeof east, name: string) => inputs(find(r, "kubernetes:core/v1:ConfigMap", name)).data;
@@ -154,6 +170,7 @@ describe("redis-server running the configuration rendered by the program", funct
         rendered.sentinelCommand = sts(east, "geo-redis-sessions-sentinel").containers[0].command;
 
         root = fs.mkdtempSync(path.join(os.tmpdir(), "geo-redis-rendered-"));
+        pki = mintTestPki(path.join(root, "pki"));
         const startCache = async (i: number) => {
             const name = `cache-${i}`;
             const port = await freePort(true);
@@ -225,7 +242,7 @@ describe("redis-server running the configuration rendered by the program", funct
         it("the rendered create Job forms a 3 master + 3 replica cluster, then changes nothing", async function () {
             this.timeout(30000);
             const hosts = cache.map((n) => `${LOOPBACK}:${n.port}`).join(" ");
-            const script = replaceOnce(rendered.jobScript, /^hosts='[^']*'$/m, `hosts='${hosts}'`);
+            const script = withPki(replaceOnce(rendered.jobScript, /^hosts='[^']*'$/m, `hosts='${hosts}'`));
             const first = await run("sh", ["-c", script], { REDISCLI_AUTH: password }, 25000);
             assert.equal(first.code, 0, first.stdout + first.stderr);
             assert.match(first.stdout, /cluster-create: forming the cluster/);
@@ -292,6 +309,92 @@ describe("redis-server running the configuration rendered by the program", funct
             assert.match(await cli(westReplica.port, ["SET", "geo:probe", "x"], sessionsPassword), /READONLY/);
         });
 
+        it("the us-west replica verifies its master's certificate against the CA (Redis 7.0 checks no hostname)", async function () {
+            this.timeout(15000);
+            for (const conf of [rendered.eastConf, rendered.westConf]) {
+                assert.match(conf, /^port 0$/m);
+                assert.match(conf, /^tls-replication yes$/m);
+                assert.match(conf, /^tls-ca-cert-file \/etc\/redis-tls\/ca\.crt$/m);
+            }
+            // Impostor masters run the rendered us-east configuration with another certificate (command line).
+            const impostor = async (name: string, files: { cert: string; key: string }, caCert: string) => {
+                const port = await freePort();
+                const conf = redisConfFile(name, rendered.eastConf, rendered.sessionsAuth);
+                const args = [...loopbackArgs(name, port), "--tls-cert-file", files.cert, "--tls-key-file", files.key];
+                return startServer(name, port, ["redis-server", conf, ...args], { cwd: root }, async () => {
+                    const r = await run(
+                        "redis-cli",
+                        ["--tls", "--cacert", caCert, "-h", LOOPBACK, "-p", String(port), "PING"],
+                        { REDISCLI_AUTH: sessionsPassword },
+                        5000,
+                    );
+                    return r.stdout.trim();
+                });
+            };
+            const [foreign, misnamed] = await Promise.all([
+                impostor("east-foreign-ca", pki.otherCa, pki.otherCa.caCert),
+                impostor("east-wrong-name", pki.wrongName, pki.caCert),
+            ]);
+            const port = await freePort();
+            const conf = redisConfFile("west-verify", rendered.westConf, rendered.sessionsAuth);
+            const replica = await start(
+                "west-verify",
+                port,
+                [
+                    "redis-server",
+                    conf,
+                    ...loopbackArgs("west-verify", port),
+                    "--replicaof",
+                    "localhost",
+                    String(foreign.port),
+                ],
+                {},
+                sessionsPassword,
+            );
+            // A master whose certificate another CA signed is refused at the TLS handshake, every retry.
+            await waitFor(
+                "the replica to refuse the foreign-CA master",
+                async () => (/certificate verify failed/.test(replica.output()) ? true : undefined),
+                40,
+                100,
+            );
+            const rogue = info(
+                await run(
+                    "redis-cli",
+                    [
+                        "--tls",
+                        "--cacert",
+                        pki.otherCa.caCert,
+                        "-h",
+                        LOOPBACK,
+                        "-p",
+                        String(foreign.port),
+                        "INFO",
+                        "replication",
+                    ],
+                    { REDISCLI_AUTH: sessionsPassword },
+                    5000,
+                ).then((r) => r.stdout),
+            );
+            assert.equal(rogue.get("connected_slaves"), "0");
+            assert.equal(
+                info(await cli(replica.port, ["INFO", "replication"], sessionsPassword)).get("master_link_status"),
+                "down",
+            );
+            // The CA is the whole check: a certificate of the right CA that names only impostor.invalid is
+            // accepted for "localhost" (Redis sends SNI but compares no name), hence one CA per instance.
+            await cli(replica.port, ["REPLICAOF", "localhost", String(misnamed.port)], sessionsPassword);
+            await waitFor(
+                "the misnamed master to see the replica",
+                async () =>
+                    /^slave0:/m.test(await cli(misnamed.port, ["INFO", "replication"], sessionsPassword))
+                        ? true
+                        : undefined,
+                40,
+                100,
+            );
+        });
+
         it("3 Sentinels start from the rendered init script, template, auth and command line", async function () {
             this.timeout(20000);
             const shared = path.join(root, "sentinel-mounts");
@@ -303,7 +406,7 @@ describe("redis-server running the configuration rendered by the program", funct
             );
             const template = write(
                 path.join(shared, "sentinel.conf"),
-                replaceOnce(monitored, /^dir \/data$/m, `dir ${root}`),
+                withPki(replaceOnce(monitored, /^dir \/data$/m, `dir ${root}`)),
             );
             for (let i = 0; i < 3; i++) {
                 const name = `sentinel-${i}`;
@@ -318,7 +421,7 @@ describe("redis-server running the configuration rendered by the program", funct
                 );
                 init = replaceOnce(init, /^template='[^']*'$/m, `template='${template}'`);
                 init = replaceOnce(init, /^auth='[^']*'$/m, `auth='${auth}'`);
-                init = replaceOnce(init, /^target='[^']*'$/m, `target='${target}'`);
+                init = withPki(replaceOnce(init, /^target='[^']*'$/m, `target='${target}'`));
                 const result = await run("sh", ["-c", init], { REDISCLI_AUTH: sessionsPassword });
                 assert.equal(result.code, 0, result.stdout + result.stderr);
                 assert.match(result.stdout, new RegExp(`the current master is ${LOOPBACK}:${master.port}`));
@@ -327,7 +430,7 @@ describe("redis-server running the configuration rendered by the program", funct
                 const command = [
                     sh,
                     flag,
-                    `${replaceOnce(line, "/data/sentinel.conf", target)} --port ${port} --dir ${path.dirname(target)} --bind ${LOOPBACK}`,
+                    `${replaceOnce(line, "/data/sentinel.conf", target)} --tls-port ${port} --dir ${path.dirname(target)} --bind ${LOOPBACK}`,
                 ];
                 sentinels.push(
                     await start(name, port, command, { POD_NAME: `redis-sessions-sentinel-${i}` }, sessionsPassword),
@@ -379,7 +482,7 @@ describe("redis-server running the configuration rendered by the program", funct
                 conf,
                 `${loopbackArgs(name, port)
                     .join(" ")
-                    .replace(/--(\w+) (\S+) ?/g, "$1 $2\n")}`,
+                    .replace(/--([\w-]+) (\S+) ?/g, "$1 $2\n")}`,
             );
             let script = replaceOnce(
                 rendered.startScript,
@@ -387,7 +490,7 @@ describe("redis-server running the configuration rendered by the program", funct
                 `${LOOPBACK} -p ${sentinelPort}`,
             );
             if (peers !== undefined) script = replaceOnce(script, /^peers='[^']*'$/m, `peers='${peers}'`);
-            script = script.split("/etc/redis/redis.conf").join(conf);
+            script = withPki(script.split("/etc/redis/redis.conf").join(conf));
             const file = write(path.join(root, name, "start.sh"), script, 0o700);
             return start(
                 name,

@@ -53,7 +53,7 @@ function spec(over: Partial<RedisServerSetSpec> & { clusterBus?: boolean } = {})
             }),
             exporterContainer(n.secret, EXPORTER_RESOURCES),
         ],
-        volumes: redisServerVolumes(n.configMap, n.secret),
+        volumes: redisServerVolumes(n.configMap, n.secret, `${n.base}-tls`),
         files: { "redis.conf": "port 6379\n" },
         ...rest,
     };
@@ -65,6 +65,7 @@ const SENTINEL_ARGS = validateRedisReplicatedArgs({
     region: "us-east-1",
     primaryRegion: "us-east-1",
     dnsZone: "data.internal",
+    tls: { caCert: "ca", cert: "cert", key: "key", clientCert: "client-cert", clientKey: "client-key" },
 });
 
 const TAG = images.redis.split(":").pop()!;
@@ -101,7 +102,7 @@ const cases: Case[] = [
         configHash: shortHash("port 6379\n"),
         initContainers: [],
         containers: ["redis", "exporter"],
-        volumes: ["config", "auth", "tmp"],
+        volumes: ["config", "auth", "tls", "tmp"],
     },
     {
         name: "Sentinel-managed data pods: ordered, service account, init container, explicit hash",
@@ -127,7 +128,7 @@ const cases: Case[] = [
         serviceAccountName: "redis-t",
         initContainers: ["tools"],
         containers: ["redis", "exporter"],
-        volumes: ["config", "auth", "tmp"],
+        volumes: ["config", "auth", "tls", "tmp"],
     },
     {
         name: "no claim: a data emptyDir of scratchSize, first among the volumes",
@@ -142,7 +143,7 @@ const cases: Case[] = [
         configHash: shortHash("port 6379\n"),
         initContainers: [],
         containers: ["redis", "exporter"],
-        volumes: ["data", "config", "auth", "tmp"],
+        volumes: ["data", "config", "auth", "tls", "tmp"],
     },
     {
         name: "the Sentinels of redis-sessions (sentinelSetSpec)",
@@ -157,7 +158,7 @@ const cases: Case[] = [
         configHash: shortHash(...Object.values(sentinelSetSpec(SENTINEL_ARGS).files)),
         initContainers: ["init"],
         containers: ["sentinel"],
-        volumes: ["data", "template", "auth"],
+        volumes: ["data", "template", "auth", "tls"],
     },
 ];
 
@@ -238,6 +239,7 @@ describe("server set: documented defaults", () => {
             serviceAccountName: "none",
             initContainers: "none",
             configHash: "the shortHash of the files, in order",
+            tlsHash: "none (no annotation)",
             claim: "none (an emptyDir)",
             scratchSize: '"16Mi"',
         });
@@ -246,6 +248,7 @@ describe("server set: documented defaults", () => {
         assert.equal("initContainers" in s.template.spec, false);
         assert.equal(s.template.metadata.annotations["geo-data/config-hash"], shortHash("1", "2"));
         assert.equal("volumeClaimTemplates" in s, false);
+        assert.equal("geo-data/tls-hash" in s.template.metadata.annotations, false);
         assert.deepEqual(s.template.spec.volumes[0], { name: "data", emptyDir: { sizeLimit: "16Mi" } });
     });
 
@@ -267,6 +270,7 @@ describe("server set: documented defaults", () => {
         assert.deepEqual(sentinel.options.dependsOn, [
             "kubernetes:core/v1:ConfigMap::geo-redis-sessions-sentinel-config",
             "kubernetes:core/v1:Secret::geo-redis-sessions-auth",
+            "kubernetes:core/v1:Secret::geo-redis-sessions-tls-server",
             "kubernetes:core/v1:Service::geo-redis-sessions-sentinel-headless",
             "kubernetes:apps/v1:StatefulSet::geo-redis-sessions-statefulset",
         ]);
@@ -286,6 +290,8 @@ describe("createRedisServerSet in the program", () => {
         assert.deepEqual(await children("us-east", "geo:redis:RedisCluster::geo-redis-cache"), [
             "geo-redis-cache-password",
             "geo-redis-cache-auth",
+            "geo-redis-cache-tls-server",
+            "geo-redis-cache-tls-ca",
             "geo-redis-cache-config",
             "geo-redis-cache-headless",
             "geo-redis-cache-client",
@@ -302,6 +308,8 @@ describe("createRedisServerSet in the program", () => {
         assert.deepEqual(await children("us-east", "geo:redis:RedisReplicated::geo-redis-sessions"), [
             "geo-redis-sessions-password",
             "geo-redis-sessions-auth",
+            "geo-redis-sessions-tls-server",
+            "geo-redis-sessions-tls-ca",
             ...set("geo-redis-sessions"),
             "geo-redis-sessions-read",
             "geo-redis-sessions-pod-0",

@@ -1,11 +1,12 @@
 /**
- * Runs the rendered Redis configuration against real servers on loopback: every rendered file must be
- * accepted by redis-server / redis-server --sentinel, the rendered cluster-create script must form a
- * 3 master + 3 replica cluster and be a no-op the second time, and a master + replica + 3 Sentinels must
- * replicate and reach quorum. Only port, dir, bind and the auth include path are overridden, through the
- * render options.
+ * Runs the rendered Redis configuration against real servers on loopback, TLS only with test-minted
+ * certificates: every rendered file must be accepted by redis-server / redis-server --sentinel, a plaintext
+ * client must be refused, the rendered cluster-create script must form a 3 master + 3 replica cluster over
+ * the TLS bus and be a no-op the second time, and a master + replica + 3 Sentinels must replicate and reach
+ * quorum over TLS. Only port, dir, bind, the auth include path and the certificate paths are overridden,
+ * through the render options.
  *
- * Skipped when redis-server, redis-cli or getent is not installed (scripts/install-servers.sh installs the
+ * Skipped when redis-server, redis-cli, getent or openssl is not installed (scripts/install-servers.sh installs the
  * Redis ones), unless GEO_REQUIRE_SERVERS is set, in which case missing binaries fail the run.
  */
 import { strict as assert } from "assert";
@@ -25,7 +26,9 @@ import {
 import {
     LOOPBACK,
     Server,
+    TestPki,
     freePort,
+    mintTestPki,
     info,
     pairs,
     requireBinaries,
@@ -40,11 +43,19 @@ const PASSWORD = `geo "p\\ss" ${crypto.randomBytes(8).toString("hex")}`;
 const MASTER_NAME = "geo-redis";
 
 let root = "";
+let pki: TestPki;
 
-/** redis-cli against a loopback port, authenticated with the test password unless `auth` is false. */
-async function cli(port: number, args: readonly string[], auth = true): Promise<string> {
+/** The certificate files of the render options. */
+const tlsFiles = () => ({ certFile: pki.server.cert, keyFile: pki.server.key, caCertFile: pki.caCert });
+
+/**
+ * redis-cli over TLS (the CA and the server certificate as client certificate) against a loopback port,
+ * authenticated with the test password unless `auth` is false.
+ */
+async function cli(port: number, args: readonly string[], auth = true, tls = true): Promise<string> {
     const env: NodeJS.ProcessEnv = auth ? { REDISCLI_AUTH: PASSWORD } : { REDISCLI_AUTH: "" };
-    const result = await run("redis-cli", ["-h", LOOPBACK, "-p", String(port), ...args], env, 5000);
+    const flags = tls ? pki.cliArgs : [];
+    const result = await run("redis-cli", [...flags, "-h", LOOPBACK, "-p", String(port), ...args], env, 5000);
     if (result.code !== 0) throw new Error(`redis-cli ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
     return result.stdout.trim();
 }
@@ -81,7 +92,14 @@ async function startRedis(name: string, options: RedisConfOptions, loopbackOnly 
     const confPath = path.join(dir, "redis.conf");
     fs.writeFileSync(
         confPath,
-        renderRedisConf({ ...options, port, dir, authIncludePath, ...(loopbackOnly ? { bind: [LOOPBACK] } : {}) }),
+        renderRedisConf({
+            ...options,
+            port,
+            dir,
+            authIncludePath,
+            tls: tlsFiles(),
+            ...(loopbackOnly ? { bind: [LOOPBACK] } : {}),
+        }),
     );
     return start(name, port, confPath);
 }
@@ -128,6 +146,7 @@ async function startSentinelTopology(): Promise<void> {
                     port,
                     dir,
                     bind: [LOOPBACK],
+                    tls: tlsFiles(),
                 }),
             );
             const targetPath = path.join(dir, "sentinel.conf");
@@ -143,6 +162,7 @@ async function startSentinelTopology(): Promise<void> {
                         authPath,
                         targetPath,
                         discoverTimeoutSeconds: 5,
+                        tls: tlsFiles(),
                     }),
                 ],
                 { REDISCLI_AUTH: PASSWORD },
@@ -162,8 +182,9 @@ async function startSentinelTopology(): Promise<void> {
 
 describe("redis-server running the rendered configuration", function () {
     before(async function () {
-        requireBinaries(this, ["redis-server", "redis-cli", "getent"]);
+        requireBinaries(this, ["redis-server", "redis-cli", "getent", "openssl"]);
         root = fs.mkdtempSync(path.join(os.tmpdir(), "geo-redis-"));
+        pki = mintTestPki(path.join(root, "pki"));
         // Both topologies start together so the replica's first sync (diskless, which waits
         // repl-diskless-sync-delay = 5 s for more replicas) overlaps the cluster specs.
         await allSettled([
@@ -184,7 +205,8 @@ describe("redis-server running the rendered configuration", function () {
 
     describe("cluster mode: 6 nodes and the cluster-create script", function () {
         const hosts = () => nodes.map((n) => `${LOOPBACK}:${n.port}`);
-        const createScript = () => clusterCreateScript({ hosts: hosts(), timeoutSeconds: 10, intervalSeconds: 1 });
+        const createScript = () =>
+            clusterCreateScript({ hosts: hosts(), timeoutSeconds: 10, intervalSeconds: 1, tls: tlsFiles() });
 
         it("accepts every directive and applies the documented values", async function () {
             const config = await configGet(
@@ -201,8 +223,18 @@ describe("redis-server running the rendered configuration", function () {
                 "save",
                 "requirepass",
                 "masterauth",
+                "port",
+                "tls-port",
+                "tls-cluster",
+                "tls-replication",
+                "tls-auth-clients",
             );
             assert.deepEqual(Object.fromEntries(config), {
+                port: "0",
+                "tls-port": String(nodes[0].port),
+                "tls-cluster": "yes",
+                "tls-replication": "yes",
+                "tls-auth-clients": "no",
                 appendonly: "yes",
                 appendfsync: "everysec",
                 "cluster-enabled": "yes",
@@ -217,6 +249,20 @@ describe("redis-server running the rendered configuration", function () {
                 masterauth: PASSWORD,
             });
             assert.match(await cli(nodes[0].port, ["PING"], false), /NOAUTH/);
+        });
+
+        it("refuses a plaintext client: there is no plaintext port", async function () {
+            const plain = await run("redis-cli", ["-h", LOOPBACK, "-p", String(nodes[0].port), "PING"], {}, 5000);
+            assert.doesNotMatch(plain.stdout + plain.stderr, /PONG|NOAUTH/);
+            assert.match(plain.stdout + plain.stderr, /Server closed the connection|Connection reset|I\/O error/);
+            // A TLS client that does not trust the CA is refused too.
+            const untrusted = await run(
+                "redis-cli",
+                ["--tls", "--cacert", pki.otherCa.caCert, "-h", LOOPBACK, "-p", String(nodes[0].port), "PING"],
+                { REDISCLI_AUTH: PASSWORD },
+                5000,
+            );
+            assert.match(untrusted.stdout + untrusted.stderr, /certificate verify failed/);
         });
 
         it("accepts the default bind (* -::*) and a hostname announcement", async function () {
@@ -245,6 +291,7 @@ describe("redis-server running the rendered configuration", function () {
                 hosts: [...hosts().slice(0, 5), `${LOOPBACK}:${deadPort}`],
                 timeoutSeconds: 1,
                 intervalSeconds: 1,
+                tls: tlsFiles(),
             });
             const result = await run("sh", ["-c", script], { REDISCLI_AUTH: PASSWORD });
             assert.equal(result.code, 1, result.stdout + result.stderr);

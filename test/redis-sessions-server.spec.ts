@@ -13,11 +13,13 @@
  *   that pod, while a client keeps writing; the demotion is simulated (the cross-region link is cut, time
  *   passes), then us-west's pod 0 is promoted. Every write the old master acknowledged is on the new master.
  *
- * Skipped when redis-server or redis-cli is missing, unless GEO_REQUIRE_SERVERS is set.
+ * Every server, Sentinel and client speaks TLS only, with test-minted certificates (as the program's pods do).
+ *
+ * Skipped when redis-server, redis-cli or openssl is missing, unless GEO_REQUIRE_SERVERS is set.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as net from "net";
+import * as tls from "tls";
 import * as os from "os";
 import * as path from "path";
 import { loadPairConfigs } from "../tools/runbook/config";
@@ -25,7 +27,9 @@ import { switchoverSteps } from "../tools/runbook/steps";
 import {
     LOOPBACK,
     Server,
+    TestPki,
     freePort,
+    mintTestPki,
     info,
     requireBinaries,
     run,
@@ -38,11 +42,12 @@ import { find, inputs, render } from "./support";
 
 let root = "";
 let password = "";
+let pki: TestPki;
 
 async function cli(port: number, args: readonly string[]): Promise<string> {
     const result = await run(
         "redis-cli",
-        ["-h", LOOPBACK, "-p", String(port), ...args],
+        [...pki.cliArgs, "-h", LOOPBACK, "-p", String(port), ...args],
         { REDISCLI_AUTH: password },
         5000,
     );
@@ -57,9 +62,9 @@ async function redis(name: string, extra: string[] = []): Promise<Server> {
     const dir = path.join(root, name);
     fs.mkdirSync(dir, { recursive: true });
     const conf = path.join(dir, "redis.conf");
-    // The password goes into a private file, never onto a command line.
-    fs.writeFileSync(conf, `requirepass "${password}"\nmasterauth "${password}"\n`, { mode: 0o600 });
-    const command = ["redis-server", conf, "--port", String(port), "--bind", LOOPBACK, "--dir", dir, "--save", ""];
+    // The password goes into a private file, never onto a command line; TLS only.
+    fs.writeFileSync(conf, `${pki.conf(port)}requirepass "${password}"\nmasterauth "${password}"\n`, { mode: 0o600 });
+    const command = ["redis-server", conf, "--bind", LOOPBACK, "--dir", dir, "--save", ""];
     return startServer(name, port, [...command, ...extra], { cwd: dir }, () => cli(port, ["PING"]));
 }
 
@@ -81,11 +86,13 @@ async function announced(expression: string, pod: string): Promise<string> {
     return result.stdout.trim();
 }
 
-/** A minimal RESP client: one command at a time on one connection, replies as their first line. */
+/** A minimal RESP client over TLS (the server verified against the test CA): one command at a time, replies as their first line. */
 class Client {
     private buffer = "";
     private waiting?: (line: string) => void;
-    private constructor(private readonly socket: net.Socket) {
+    private constructor(private readonly socket: tls.TLSSocket) {
+        // A closed connection answers the pending command instead of leaving it waiting forever.
+        socket.once("close", () => this.waiting?.("-closed"));
         socket.on("data", (chunk) => {
             this.buffer += chunk.toString();
             const at = this.buffer.indexOf("\r\n");
@@ -99,8 +106,8 @@ class Client {
         });
     }
     static async connect(port: number): Promise<Client> {
-        const socket = net.connect(port, LOOPBACK);
-        await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+        const socket = tls.connect({ host: LOOPBACK, port, ca: fs.readFileSync(pki.caCert) });
+        await new Promise<void>((resolve, reject) => socket.once("secureConnect", resolve).once("error", reject));
         const client = new Client(socket);
         assert.equal(await client.command("AUTH", password), "+OK");
         return client;
@@ -122,11 +129,12 @@ describe("sessions store across regions, real servers", function () {
 
     before(async function () {
         this.timeout(30000);
-        requireBinaries(this, ["redis-server", "redis-cli"]);
+        requireBinaries(this, ["redis-server", "redis-cli", "openssl"]);
         east = await render("us-east");
         west = await render("us-west");
         password = inputs(find(east, "kubernetes:core/v1:Secret", "geo-redis-sessions-auth")).stringData.password;
         root = fs.mkdtempSync(path.join(os.tmpdir(), "geo-redis-sessions-"));
+        pki = mintTestPki(path.join(root, "pki"));
     });
 
     after(async function () {
@@ -186,12 +194,14 @@ describe("sessions store across regions, real servers", function () {
                 /^sentinel monitor sessions \S+ 6379 2$/m,
                 `sentinel monitor sessions ${LOOPBACK} ${master.port} 1`,
             )
-            .replace(/^dir \/data$/m, `dir ${sentinelDir}`);
+            .replace(/^dir \/data$/m, `dir ${sentinelDir}`)
+            .split("/etc/redis-tls/")
+            .join(`${pki.dir}/`);
         fs.writeFileSync(sentinelConf, template + sentinelAuth, { mode: 0o600 });
         await startServer(
             "sentinel",
             sentinelPort,
-            ["redis-server", sentinelConf, "--sentinel", "--port", String(sentinelPort), "--bind", LOOPBACK],
+            ["redis-server", sentinelConf, "--sentinel", "--tls-port", String(sentinelPort), "--bind", LOOPBACK],
             { cwd: sentinelDir },
             () => cli(sentinelPort, ["PING"]),
         );
@@ -239,28 +249,19 @@ describe("sessions store across regions, real servers", function () {
         const sentinelConf = path.join(sentinelDir, "sentinel.conf");
         fs.writeFileSync(
             sentinelConf,
-            `sentinel monitor sessions ${LOOPBACK} ${e0.port} 1\nsentinel auth-pass sessions "${password}"\nrequirepass "${password}"\n`,
+            `${pki.conf(sentinelPort)}sentinel monitor sessions ${LOOPBACK} ${e0.port} 1\nsentinel auth-pass sessions "${password}"\nrequirepass "${password}"\n`,
             { mode: 0o600 },
         );
         await startServer(
             "sw-sentinel",
             sentinelPort,
-            [
-                "redis-server",
-                sentinelConf,
-                "--sentinel",
-                "--port",
-                String(sentinelPort),
-                "--bind",
-                LOOPBACK,
-                "--dir",
-                sentinelDir,
-            ],
+            ["redis-server", sentinelConf, "--sentinel", "--bind", LOOPBACK, "--dir", sentinelDir],
             { cwd: sentinelDir },
             () => cli(sentinelPort, ["PING"]),
         );
 
-        // kubectl stand-in: `--context C -n NS exec POD -c CONTAINER -- redis-cli [-p 26379] ARGS…`.
+        // kubectl stand-in: `--context C -n NS exec POD -c CONTAINER -- redis-cli --tls … [-p 26379] ARGS…`; the
+        // runbook's TLS flags name the pod's mount (/etc/redis-tls), which becomes the test-minted files.
         const pods: [string, string, string, number][] = [
             ["east-admin", "redis-sessions-0", "redis", e0.port],
             ["east-admin", "redis-sessions-1", "redis", e1.port],
@@ -285,7 +286,17 @@ describe("sessions store across regions, real servers", function () {
 port=$(awk -v c="$2" -v p="$6" -v k="$8" '$1 == c && $2 == p && $3 == k { print $4 }' ${path.join(root, "pods")})
 [ -n "$port" ] || { echo "kubectl stand-in: no pod $6 ($8) in $2" >&2; exit 1; }
 shift 10
-if [ "$1" = -p ]; then shift 2; fi
+[ "$1" = --tls ] || { echo "kubectl stand-in: redis-cli without --tls: $*" >&2; exit 2; }
+n=$#
+i=0
+while [ "$i" -lt "$n" ]; do
+  a=$1; shift; i=$((i + 1))
+  case "$a" in
+    -p) shift; i=$((i + 1)); continue ;;
+    /etc/redis-tls/*) a="${pki.dir}/\${a#/etc/redis-tls/}" ;;
+  esac
+  set -- "$@" "$a"
+done
 exec redis-cli -h ${LOOPBACK} -p "$port" "$@"
 `,
             { mode: 0o700 },

@@ -123,8 +123,8 @@ describe("npm run switchover", () => {
                 "dig +short pg-pooler-rw.data.internal",
             ]);
             assert.deepEqual(step(p, "Verify Redis sessions").commands, [
-                "kubectl --context west-admin -n geo-redis exec redis-sessions-sentinel-0 -c sentinel -- redis-cli -p 26379 SENTINEL get-master-addr-by-name sessions",
-                "kubectl --context east-admin -n geo-redis exec redis-sessions-0 -c redis -- redis-cli INFO replication | grep -E '^(role|master_host|master_link_status):'",
+                "kubectl --context west-admin -n geo-redis exec redis-sessions-sentinel-0 -c sentinel -- redis-cli --tls --cacert /etc/redis-tls/ca.crt --cert /etc/redis-tls/tls.crt --key /etc/redis-tls/tls.key -p 26379 SENTINEL get-master-addr-by-name sessions",
+                "kubectl --context east-admin -n geo-redis exec redis-sessions-0 -c redis -- redis-cli --tls --cacert /etc/redis-tls/ca.crt --cert /etc/redis-tls/tls.crt --key /etc/redis-tls/tls.key INFO replication | grep -E '^(role|master_host|master_link_status):'",
             ]);
         });
 

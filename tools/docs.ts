@@ -123,6 +123,7 @@ const SERVICES: Record<string, string> = {
     "geo:postgres:PostgresCertificates": "PostgreSQL",
     "geo:redis:RedisCluster": "Redis cache (cluster mode)",
     "geo:redis:RedisReplicated": "Redis sessions (Sentinel)",
+    "geo:redis:RedisCertificates": "Redis TLS (CAs, certificates)",
     "geo:backup:BackupBucket": "Backups (AWS S3)",
     "geo:backup:BackupReplication": "Backups (AWS S3)",
     "geo:kafka:KafkaTier": "Kafka (Strimzi)",

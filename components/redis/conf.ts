@@ -18,3 +18,4 @@
  */
 export * from "./redis-conf";
 export * from "./sentinel-conf";
+export * from "./tls-conf";

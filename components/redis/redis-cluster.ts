@@ -27,6 +27,8 @@ import {
     REDIS_PORT,
     REDIS_UID,
     SECRET_KEYS,
+    TLS_MOUNT,
+    tlsVolume,
     engineImage,
     exporterContainer,
     podFqdn,
@@ -76,10 +78,16 @@ export function redisClusterNames(instance: string) {
     };
 }
 
-/** The redis.conf of a cluster node: the seed's settings; per-pod hostnames come from the command line. */
-export function clusterRedisConf(a: Pick<ResolvedRedisClusterArgs, "maxmemory" | "maxmemoryPolicy">): string {
+/**
+ * The redis.conf of a cluster node: the seed's settings, TLS only (clients and the cluster bus, certificates
+ * from the mounted TLS Secret); per-pod hostnames come from the command line.
+ */
+export function clusterRedisConf(
+    a: Pick<ResolvedRedisClusterArgs, "maxmemory" | "maxmemoryPolicy" | "tlsAuthClients">,
+): string {
     return renderRedisConf({
         mode: "cluster",
+        tls: { authClients: a.tlsAuthClients },
         maxmemory: a.maxmemory,
         maxmemoryPolicy: a.maxmemoryPolicy,
         // Redirects name stable pod DNS names, which survive a pod's IP change.
@@ -104,6 +112,12 @@ export class RedisCluster extends pulumi.ComponentResource {
     /** The client Service's DNS name (any node; clients follow MOVED redirects to pod DNS names). */
     public readonly host: string;
     public readonly port: number;
+    /** `rediss://<host>:<port>`: TLS only, the server certificate signed by the CA in `caSecretName`. */
+    public readonly url: string;
+    /** Name of the Secret holding the instance's CA certificate (`ca.crt`), which clients verify the servers with. */
+    public readonly caSecretName: string;
+    /** Name of the Secret holding the applications' client certificate (`tls-auth-clients yes` only). */
+    public readonly clientTlsSecretName?: string;
     /** Name of the Secret holding `password` and `auth.conf`. */
     public readonly secretName: string;
     /** The generated password (secret). */
@@ -151,13 +165,16 @@ export class RedisCluster extends pulumi.ComponentResource {
                 podManagementPolicy: "Parallel",
                 clientRole: "client",
                 containers,
-                volumes: redisServerVolumes(n.configMap, n.secret),
+                volumes: redisServerVolumes(n.configMap, n.secret, n.tls),
                 files: { "redis.conf": clusterRedisConf(a) },
                 claim: { storageClass: a.storageClass, size: a.storageSize },
+                // The certificate is public: its hash must not make the StatefulSet spec secret.
+                tlsHash: pulumi.unsecret(pulumi.output(a.tls.cert)).apply((c) => shortHash(c)),
             },
             this,
             {
                 auth: { password: this.password },
+                tls: { material: a.tls, authClients: a.tlsAuthClients },
                 protect: a.protect,
                 afterPdb: (s) => this.createJob(name, a, n, image, s.statefulSet),
                 monitor: {
@@ -171,8 +188,18 @@ export class RedisCluster extends pulumi.ComponentResource {
 
         this.host = serviceFqdn(n.client, ns);
         this.port = REDIS_PORT;
+        this.url = `rediss://${this.host}:${this.port}`;
         this.secretName = n.secret;
-        this.registerOutputs({ host: this.host, port: this.port, secretName: this.secretName });
+        this.caSecretName = n.ca;
+        this.clientTlsSecretName = a.tlsAuthClients === "yes" ? n.clientTls : undefined;
+        this.registerOutputs({
+            host: this.host,
+            port: this.port,
+            url: this.url,
+            secretName: this.secretName,
+            caSecretName: this.caSecretName,
+            clientTlsSecretName: this.clientTlsSecretName,
+        });
     }
 
     /**
@@ -219,8 +246,10 @@ export class RedisCluster extends pulumi.ComponentResource {
                                     env: [secretEnv("REDISCLI_AUTH", n.secret)],
                                     resources: resourcesOf(HELPER_RESOURCES),
                                     securityContext: containerSecurityContext(true),
+                                    volumeMounts: [TLS_MOUNT],
                                 },
                             ],
+                            volumes: [tlsVolume(n.tls)],
                         },
                     },
                 },

@@ -17,6 +17,14 @@ import {
     quoteSecret,
     shQuote,
 } from "./conf-checks";
+import {
+    RedisTlsFiles,
+    RedisTlsOptions,
+    ResolvedRedisTlsOptions,
+    redisCliTlsArgs,
+    renderTlsLines,
+    validateRedisTlsOptions,
+} from "./tls-conf";
 
 /** How a Redis instance participates: a Redis Cluster node, a Sentinel-managed master, or its replica. */
 export type RedisMode = "cluster" | "replica-source" | "replica";
@@ -60,8 +68,13 @@ export interface RedisEndpoint {
 export interface RedisConfOptions {
     /** How the instance participates (cluster node, Sentinel-managed master, or replica). */
     readonly mode: RedisMode;
-    /** Client port; in cluster mode the bus port is port + 10000. Defaults to 6379. */
+    /** TLS client port (`tls-port`; there is no plaintext port); in cluster mode the bus port is port + 10000. Defaults to 6379. */
     readonly port?: number;
+    /**
+     * TLS for clients, replication and the cluster bus: the certificate files and `tls-auth-clients`. TLS
+     * cannot be turned off. Defaults to {} (the files under /etc/redis-tls, tls-auth-clients no).
+     */
+    readonly tls?: RedisTlsOptions;
     /** Data directory (AOF, RDB, nodes.conf); the PVC mount. Defaults to /data. */
     readonly dir?: string;
     /** Addresses to listen on (`bind`); a leading `-` makes an address optional. Defaults to ["*", "-::*"]. */
@@ -126,6 +139,7 @@ export interface RedisConfOptions {
 export interface ResolvedRedisConfOptions {
     readonly mode: RedisMode;
     readonly port: number;
+    readonly tls: ResolvedRedisTlsOptions;
     readonly dir: string;
     readonly bind: readonly string[];
     readonly protectedMode: boolean;
@@ -162,6 +176,8 @@ export interface ClusterCreateScriptOptions {
     readonly timeoutSeconds?: number;
     /** Seconds between PING attempts. Defaults to 2. */
     readonly intervalSeconds?: number;
+    /** Certificate files redis-cli connects with (over TLS, verifying the nodes against the CA). Defaults to {} (under /etc/redis-tls). */
+    readonly tls?: RedisTlsFiles;
 }
 
 function rejectOutside(mode: RedisMode, allowed: RedisMode, options: Record<string, unknown>): void {
@@ -201,6 +217,7 @@ export function validateRedisConfOptions(opts: RedisConfOptions): ResolvedRedisC
     return {
         mode,
         port,
+        tls: validateRedisTlsOptions(opts.tls),
         dir: checkPath("dir", opts.dir ?? "/data"),
         bind: checkBind("bind", opts.bind ?? ["*", "-::*"]),
         protectedMode: opts.protectedMode ?? true,
@@ -254,7 +271,7 @@ export function renderRedisConf(opts: RedisConfOptions): string {
         "# requirepass/masterauth come from the included Secret file (last line), never from this file.",
         `bind ${o.bind.join(" ")}`,
         `protected-mode ${yesNo(o.protectedMode)}`,
-        `port ${o.port}`,
+        ...renderTlsLines(o.port, o.tls, o.cluster !== undefined),
         `dir ${o.dir}`,
         `maxmemory ${o.maxmemory}`,
         `maxmemory-policy ${o.maxmemoryPolicy}`,
@@ -299,7 +316,8 @@ export function renderAuthConf(password: string): string {
  * It reads the password from `REDISCLI_AUTH` (redis-cli's own variable, so it never appears in a process
  * list), waits (bounded by `timeoutSeconds`) until every host answers PING, exits 0 without changes when
  * any node already reports `cluster_state:ok` or knows other nodes (`cluster_known_nodes` > 1), and
- * otherwise runs `redis-cli --cluster create <hosts> --cluster-replicas <replicas> --cluster-yes`.
+ * otherwise runs `redis-cli --cluster create <hosts> --cluster-replicas <replicas> --cluster-yes`. Every
+ * redis-cli call speaks TLS and verifies the nodes against the CA (`tls` files).
  */
 export function clusterCreateScript(opts: ClusterCreateScriptOptions): string {
     const replicas = checkInt("replicas", opts.replicas ?? 1, 0);
@@ -311,6 +329,7 @@ export function clusterCreateScript(opts: ClusterCreateScriptOptions): string {
     const hosts = opts.hosts.map((h) => checkHostPort("hosts", h));
     const timeout = checkInt("timeoutSeconds", opts.timeoutSeconds ?? 300, 1);
     const interval = checkInt("intervalSeconds", opts.intervalSeconds ?? 2, 1);
+    const tls = redisCliTlsArgs(opts.tls);
     return `#!/bin/sh
 # Forms the Redis Cluster once; rendered by geo-data components/redis/conf.ts.
 set -eu
@@ -322,7 +341,7 @@ for node in $hosts; do
   host=\${node%:*}
   port=\${node##*:}
   while :; do
-    reply=$(redis-cli -h "$host" -p "$port" ping 2>&1 || true)
+    reply=$(redis-cli ${tls} -h "$host" -p "$port" ping 2>&1 || true)
     [ "$reply" = "PONG" ] && break
     if [ "$(date +%s)" -ge "$deadline" ]; then
       echo "cluster-create: $node did not answer PING within ${timeout}s; last reply: $reply" >&2
@@ -333,7 +352,7 @@ for node in $hosts; do
 done
 echo "cluster-create: all nodes answer PING"
 for node in $hosts; do
-  info=$(redis-cli -h "\${node%:*}" -p "\${node##*:}" cluster info | tr -d '\\r')
+  info=$(redis-cli ${tls} -h "\${node%:*}" -p "\${node##*:}" cluster info | tr -d '\\r')
   state=$(printf '%s\\n' "$info" | sed -n 's/^cluster_state://p')
   known=$(printf '%s\\n' "$info" | sed -n 's/^cluster_known_nodes://p')
   if [ "$state" = "ok" ] || [ "\${known:-1}" -gt 1 ]; then
@@ -346,6 +365,6 @@ for node in $hosts; do
 done
 echo "cluster-create: forming the cluster"
 # shellcheck disable=SC2086 # one argument per host
-redis-cli --cluster create $hosts --cluster-replicas ${replicas} --cluster-yes
+redis-cli ${tls} --cluster create $hosts --cluster-replicas ${replicas} --cluster-yes
 `;
 }

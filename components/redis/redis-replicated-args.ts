@@ -5,7 +5,7 @@
 import { cidrProblem } from "../shared/cidr";
 import { renderRedisConf, renderSentinelConf } from "./conf";
 import type * as pulumi from "@pulumi/pulumi";
-import { sentinelCount } from "../../config/redis";
+import { REDIS_MAX_SESSIONS_REPLICAS, sentinelCount } from "../../config/redis";
 import { regionalHostname } from "../shared/naming";
 import { argChecks, dnsLabel, dnsName, intBetween } from "../shared/validate";
 import {
@@ -86,7 +86,7 @@ export function validateRedisReplicatedArgs(args: RedisReplicatedArgs): Resolved
     );
     check("dnsZone", a.dnsZone, dnsName(a.dnsZone));
     checkRedisEngine(check, a);
-    check("replicas", a.replicas, intBetween(2, 9)(a.replicas));
+    check("replicas", a.replicas, intBetween(2, REDIS_MAX_SESSIONS_REPLICAS)(a.replicas));
     check("sentinels", a.sentinels, sentinelCount(a.sentinels));
     check(
         "minReplicasToWrite",
@@ -142,9 +142,13 @@ export function replicationEndpoint(instance: string, primaryRegion: string, dns
     return regionalHostname(redisReplicatedNames(instance).base, primaryRegion, dnsZone);
 }
 
-/** The redis.conf of this region's pods: master-capable in the primary region, replicas of the endpoint elsewhere. */
+/**
+ * The redis.conf of this region's pods: master-capable in the primary region, replicas of the endpoint
+ * elsewhere; TLS only (clients and replication, certificates from the mounted TLS Secret).
+ */
 export function replicatedRedisConf(a: ResolvedRedisReplicatedArgs): string {
     const common = {
+        tls: { authClients: a.tlsAuthClients },
         maxmemory: a.maxmemory,
         maxmemoryPolicy: a.maxmemoryPolicy,
         authIncludePath: `${PATHS.secret}/${SECRET_KEYS.authConf}`,
@@ -173,6 +177,7 @@ export function replicatedSentinelConf(a: ResolvedRedisReplicatedArgs): string {
         masterPort: REDIS_PORT,
         sentinels: a.sentinels,
         port: SENTINEL_PORT,
+        tls: { authClients: a.tlsAuthClients },
         dir: PATHS.data,
     });
 }

@@ -71,6 +71,14 @@ export class RedisReplicated extends pulumi.ComponentResource {
     public readonly sentinelHost?: string;
     /** Local read Service host (every data pod). */
     public readonly readHost: string;
+    /** `rediss://<readHost>:6379`: TLS only, the server certificate signed by the CA in `caSecretName`. */
+    public readonly readUrl: string;
+    /** `rediss://<sentinelHost>:26379` (primary region), or undefined elsewhere. */
+    public readonly sentinelUrl?: string;
+    /** Name of the Secret holding the instance's CA certificate (`ca.crt`), shared by both regions' pods. */
+    public readonly caSecretName: string;
+    /** Name of the Secret holding the applications' client certificate (`tls-auth-clients yes` only). */
+    public readonly clientTlsSecretName?: string;
     /** The cross-region endpoint replicas follow: `redis-<instance>.<primaryRegion>.<dnsZone>`. */
     public readonly replicationEndpoint: string;
     public readonly masterName: string;
@@ -108,7 +116,7 @@ export class RedisReplicated extends pulumi.ComponentResource {
               })
             : undefined;
         const labelScript = roleLabelFile();
-        const volumes = redisServerVolumes(n.configMap, n.secret);
+        const volumes = redisServerVolumes(n.configMap, n.secret, n.tls);
         volumes[0] = {
             name: "config",
             configMap: {
@@ -161,10 +169,13 @@ export class RedisReplicated extends pulumi.ComponentResource {
                 // carry today; any other would restart them.
                 configHash: shortHash(redisConf, startScript ?? "", labelScript),
                 claim: { storageClass: a.storageClass, size: a.storageSize },
+                // The certificate is public: its hash must not make the StatefulSet spec secret.
+                tlsHash: pulumi.unsecret(pulumi.output(a.tls.cert)).apply((c) => shortHash(c)),
             },
             this,
             {
                 auth: { password: this.password, sentinelMasterName: a.primary ? a.masterName : undefined },
+                tls: { material: a.tls, authClients: a.tlsAuthClients },
                 protect: a.protect,
                 beforeStatefulSet: ({ labels, selector }) => {
                     this.podServices(name, a, labels, selector);
@@ -190,12 +201,20 @@ export class RedisReplicated extends pulumi.ComponentResource {
         this.sentinelHost = sentinelHost;
 
         this.readHost = serviceFqdn(n.read, ns);
+        this.readUrl = `rediss://${this.readHost}:${REDIS_PORT}`;
+        this.sentinelUrl = sentinelHost === undefined ? undefined : `rediss://${sentinelHost}:${SENTINEL_PORT}`;
         this.replicationEndpoint = endpoint;
         this.masterName = a.masterName;
         this.secretName = n.secret;
+        this.caSecretName = n.ca;
+        this.clientTlsSecretName = a.tlsAuthClients === "yes" ? n.clientTls : undefined;
         this.registerOutputs({
             sentinelHost: this.sentinelHost,
+            sentinelUrl: this.sentinelUrl,
             readHost: this.readHost,
+            readUrl: this.readUrl,
+            caSecretName: this.caSecretName,
+            clientTlsSecretName: this.clientTlsSecretName,
             replicationEndpoint: this.replicationEndpoint,
             masterName: this.masterName,
             secretName: this.secretName,

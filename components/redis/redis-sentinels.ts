@@ -23,9 +23,12 @@ import {
     REDIS_PORT,
     SECRET_KEYS,
     SENTINEL_PORT,
+    CLI_TLS,
+    TLS_MOUNT,
     engineImage,
     secretEnv,
     serviceFqdn,
+    tlsVolume,
 } from "./workload";
 
 /** The Sentinel set's spec: `redis-<instance>-sentinel` pods, an emptyDir for the config Sentinel rewrites. */
@@ -44,6 +47,7 @@ export function sentinelSetSpec(a: ResolvedRedisReplicatedArgs): RedisServerSetS
         { name: "data", mountPath: PATHS.data },
         { name: "template", mountPath: PATHS.sentinelConfig, readOnly: true },
         { name: "auth", mountPath: PATHS.sentinelSecret, readOnly: true },
+        TLS_MOUNT,
     ];
     return {
         names: {
@@ -81,11 +85,11 @@ export function sentinelSetSpec(a: ResolvedRedisReplicatedArgs): RedisServerSetS
                 ports: [{ name: "sentinel", containerPort: SENTINEL_PORT, protocol: "TCP" }],
                 resources: resourcesOf(SENTINEL_RESOURCES),
                 securityContext: containerSecurityContext(true),
-                volumeMounts: mounts.slice(0, 1),
+                volumeMounts: [mounts[0], TLS_MOUNT],
                 startupProbe: { tcpSocket: { port: "sentinel" }, periodSeconds: 5, failureThreshold: 60 },
                 livenessProbe: { tcpSocket: { port: "sentinel" }, periodSeconds: 10, failureThreshold: 6 },
                 readinessProbe: {
-                    exec: { command: ["sh", "-c", `redis-cli -p ${SENTINEL_PORT} ping | grep -q PONG`] },
+                    exec: { command: ["sh", "-c", `redis-cli ${CLI_TLS} -p ${SENTINEL_PORT} ping | grep -q PONG`] },
                     periodSeconds: 5,
                 },
             },
@@ -101,6 +105,7 @@ export function sentinelSetSpec(a: ResolvedRedisReplicatedArgs): RedisServerSetS
                     items: [{ key: SECRET_KEYS.sentinelAuthConf, path: "auth.conf" }],
                 },
             },
+            tlsVolume(n.tls),
         ],
         files: { "sentinel.conf": replicatedSentinelConf(a), "init.sh": init },
     };
@@ -120,6 +125,7 @@ export function createSentinels(
     const ns = a.namespace;
     createRedisServerSet(`${name}-sentinel`, spec, parent, {
         auth: { secret: data.secret },
+        tls: { secret: data.tlsSecret },
         statefulSetName: `${name}-sentinel`,
         dependsOn: [data.statefulSet],
         // Sentinels require the password (requirepass, from the Secret); where NetworkPolicies are enforced,

@@ -10,7 +10,7 @@ import { containerSecurityContext, meta, resources as resourcesOf } from "../sha
 import { images } from "../shared/versions";
 import { HELPER_RESOURCES, ROLE_LABEL_RESOURCES } from "./sizing";
 import { roleLabelScript } from "./sessions-scripts";
-import { PATHS, POD_NAME_ENV, REDIS_PORT, secretEnv } from "./workload";
+import { PATHS, POD_NAME_ENV, REDIS_PORT, TLS_MOUNT, secretEnv } from "./workload";
 
 type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
@@ -47,6 +47,7 @@ export function roleLabelContainer(image: string, secretName: string): Container
         volumeMounts: [
             { name: "config", mountPath: PATHS.config, readOnly: true },
             { name: "tools", mountPath: TOOLS_PATH, readOnly: true },
+            TLS_MOUNT,
             { name: "tmp", mountPath: "/tmp" },
             {
                 name: "kube-api-access",

@@ -13,6 +13,14 @@ import {
     quoteSecret,
     shQuote,
 } from "./conf-checks";
+import {
+    RedisTlsFiles,
+    RedisTlsOptions,
+    ResolvedRedisTlsOptions,
+    redisCliTlsArgs,
+    renderTlsLines,
+    validateRedisTlsOptions,
+} from "./tls-conf";
 
 /** Options of {@link renderSentinelConf}. */
 export interface SentinelConfOptions {
@@ -24,8 +32,13 @@ export interface SentinelConfOptions {
     readonly masterPort?: number;
     /** Number of Sentinels deployed (at least 3); the quorum is {@link sentinelQuorum} of it. Defaults to 3. */
     readonly sentinels?: number;
-    /** Sentinel port. Defaults to 26379. */
+    /** Sentinel TLS port (`tls-port`; there is no plaintext port). Defaults to 26379. */
     readonly port?: number;
+    /**
+     * TLS for Sentinel's clients and for its connections to the servers and the other Sentinels
+     * (`tls-replication yes`). TLS cannot be turned off. Defaults to {} (the files under /etc/redis-tls, tls-auth-clients no).
+     */
+    readonly tls?: RedisTlsOptions;
     /** Working directory (the writable emptyDir). Defaults to /data. */
     readonly dir?: string;
     /** Addresses to listen on. Defaults to ["*", "-::*"]. */
@@ -53,6 +66,7 @@ export interface ResolvedSentinelConfOptions {
     readonly sentinels: number;
     readonly quorum: number;
     readonly port: number;
+    readonly tls: ResolvedRedisTlsOptions;
     readonly dir: string;
     readonly bind: readonly string[];
     readonly downAfterMilliseconds: number;
@@ -78,6 +92,8 @@ export interface SentinelInitScriptOptions {
     readonly targetPath?: string;
     /** Seconds to look for exactly one master among the candidates before failing. Defaults to 120. */
     readonly discoverTimeoutSeconds?: number;
+    /** Certificate files redis-cli asks the candidates with (TLS, verified against the CA). Defaults to {} (under /etc/redis-tls). */
+    readonly tls?: RedisTlsFiles;
 }
 
 /** Throws unless `sentinels` is an integer of at least 3 (fewer cannot survive one failure with a majority). */
@@ -103,6 +119,7 @@ export function validateSentinelConfOptions(opts: SentinelConfOptions): Resolved
         sentinels,
         quorum: sentinelQuorum(sentinels),
         port: checkInt("port", opts.port ?? 26379, 1, 65535),
+        tls: validateRedisTlsOptions(opts.tls),
         dir: checkPath("dir", opts.dir ?? "/data"),
         bind: checkBind("bind", opts.bind ?? ["*", "-::*"]),
         downAfterMilliseconds: checkInt("downAfterMilliseconds", opts.downAfterMilliseconds ?? 15000, 1),
@@ -127,7 +144,7 @@ export function renderSentinelConf(opts: SentinelConfOptions): string {
             "# Sentinel rewrites its config: start it from the writable copy made by the init script, which",
             "# monitors the master it found and appends the Secret's lines; never from this read-only template.",
             `bind ${o.bind.join(" ")}`,
-            `port ${o.port}`,
+            ...renderTlsLines(o.port, o.tls),
             `dir ${o.dir}`,
             "sentinel resolve-hostnames yes",
             "sentinel announce-hostnames yes",
@@ -175,6 +192,7 @@ export function sentinelInitScript(opts: SentinelInitScriptOptions): string {
     const auth = checkPath("authPath", opts.authPath ?? "/etc/redis-sentinel-secret/auth.conf");
     const target = checkPath("targetPath", opts.targetPath ?? "/data/sentinel.conf");
     const timeout = checkInt("discoverTimeoutSeconds", opts.discoverTimeoutSeconds ?? 120, 1);
+    const tls = redisCliTlsArgs(opts.tls);
     return `#!/bin/sh
 # Sentinel init step, rendered by geo-data components/redis/conf.ts: asks every Redis pod for its ROLE,
 # then writes the sentinel.conf template monitoring the one master, plus the Secret's lines.
@@ -190,7 +208,7 @@ deadline=$(( $(date +%s) + ${timeout} ))
 while :; do
   masters=""
   for node in $candidates; do
-    role=$(timeout 3 redis-cli -h "\${node%:*}" -p "\${node##*:}" role 2>/dev/null | head -n 1 || true)
+    role=$(timeout 3 redis-cli ${tls} -h "\${node%:*}" -p "\${node##*:}" role 2>/dev/null | head -n 1 || true)
     if [ "$role" = "master" ]; then masters="$masters $node"; fi
   done
   # shellcheck disable=SC2086 # one word per master

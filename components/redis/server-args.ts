@@ -3,7 +3,8 @@
  * protection, monitoring dependencies — with their defaults and checks, applied once for both. Pure.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { REDIS_DEFAULT_MAXMEMORY, RedisEngine } from "../../config/redis";
+import { REDIS_DEFAULT_MAXMEMORY, RedisEngine, TLS_AUTH_CLIENTS, TlsAuthClients } from "../../config/redis";
+import type { RedisTlsMaterial } from "./redis-certificates";
 import { MaxmemoryPolicy, MAXMEMORY_POLICIES } from "../../config/redis";
 import type { Resources } from "../shared/k8s";
 import { argChecks, binaryQuantity, dnsLabel, dnsName, oneOf } from "../shared/validate";
@@ -13,6 +14,10 @@ import { REDIS_RESOURCES } from "./sizing";
 export interface RedisServerArgs {
     /** Namespace of every object. */
     readonly namespace: string;
+    /** This region's TLS material of the instance (RedisCertificates.materialFor, or the peer stack's). */
+    readonly tls: RedisTlsMaterial;
+    /** `tls-auth-clients` of every server and Sentinel of the instance. Defaults to "no". */
+    readonly tlsAuthClients?: TlsAuthClients;
     /** Server software. Defaults to "redis". */
     readonly engine?: RedisEngine;
     /** `maxmemory` in Redis units. Defaults to "768mb". */
@@ -38,6 +43,8 @@ export type ResolvedRedisServerArgs = Required<Omit<RedisServerArgs, "dependsOn"
 export function redisServerDefaults(args: RedisServerArgs): ResolvedRedisServerArgs {
     return {
         namespace: args.namespace,
+        tls: args.tls,
+        tlsAuthClients: args.tlsAuthClients ?? "no",
         engine: args.engine ?? "redis",
         maxmemory: args.maxmemory ?? REDIS_DEFAULT_MAXMEMORY,
         maxmemoryPolicy: args.maxmemoryPolicy ?? "allkeys-lru",
@@ -61,8 +68,9 @@ export function checkRedisNames(check: Check, a: { readonly instance: string; re
 }
 
 /** Checks the engine. */
-export function checkRedisEngine(check: Check, a: Pick<ResolvedRedisServerArgs, "engine">): void {
+export function checkRedisEngine(check: Check, a: Pick<ResolvedRedisServerArgs, "engine" | "tlsAuthClients">): void {
     check("engine", a.engine, oneOf(["redis", "valkey"])(a.engine));
+    check("tlsAuthClients", a.tlsAuthClients, oneOf(TLS_AUTH_CLIENTS)(a.tlsAuthClients));
 }
 
 /** Checks the eviction policy and the data volumes. */

@@ -14,10 +14,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderAuthConf, renderSentinelAuthConf } from "./conf";
 import { meta } from "../shared/k8s";
+import { createTlsSecret } from "../shared/secrets";
+import type { TlsAuthClients } from "../../config/redis";
+import type { RedisTlsMaterial } from "./redis-certificates";
 import { imageTag, selectorLabels, standardLabels } from "../shared/labels";
 import { AlertRule, monitoringResource, prometheusRuleSpec, serviceMonitorSpec } from "../monitoring/monitors";
 import {
     SECRET_KEYS,
+    TLS_SECRET_KEYS,
     clusterIpServiceSpec,
     dataClaim,
     headlessServiceSpec,
@@ -48,7 +52,9 @@ export interface RedisServerSetNames {
 
 /**
  * The names a Redis workload derives from its base name `redis-<instance>`: `<base>-headless`, the ConfigMap
- * `<base>-config`, the Secret `<base>-auth`, the ServiceMonitor `<base>` and the PrometheusRule `<base>-alerts`.
+ * `<base>-config`, the Secret `<base>-auth`, the TLS Secrets `<base>-tls` (the pods' certificate, key and CA),
+ * `<base>-ca` (the CA alone, for clients) and `<base>-client-tls` (the applications' client certificate,
+ * with `tls-auth-clients yes`), the ServiceMonitor `<base>` and the PrometheusRule `<base>-alerts`.
  */
 export function redisServerNames(base: string) {
     return {
@@ -56,6 +62,9 @@ export function redisServerNames(base: string) {
         headless: `${base}-headless`,
         configMap: `${base}-config`,
         secret: `${base}-auth`,
+        tls: `${base}-tls`,
+        ca: `${base}-ca`,
+        clientTls: `${base}-client-tls`,
         serviceMonitor: base,
         alerts: `${base}-alerts`,
     };
@@ -91,6 +100,11 @@ export interface RedisServerSetSpec {
     readonly files: Readonly<Record<string, string>>;
     /** The pods' `geo-data/config-hash` annotation. Defaults to the shortHash of the files, in order. */
     readonly configHash?: string;
+    /**
+     * The pods' `geo-data/tls-hash` annotation, a hash of their certificate: Redis reads its certificate at
+     * start, so a certificate renewed by `pulumi up` rolls the pods. Defaults to none (no annotation).
+     */
+    readonly tlsHash?: pulumi.Input<string>;
     /** Each pod's "data" volume claim (retained when the set is deleted or scaled). Defaults to none (an emptyDir). */
     readonly claim?: { readonly storageClass: string; readonly size: string };
     /** Size limit of the "data" emptyDir used when there is no claim. Defaults to "16Mi". */
@@ -130,7 +144,13 @@ export function redisStatefulSetSpec(spec: RedisServerSetSpec): StatefulSetSpec 
             : {}),
         selector: { matchLabels: selector },
         template: {
-            metadata: { labels, annotations: { "geo-data/config-hash": configHash } },
+            metadata: {
+                labels,
+                annotations: {
+                    "geo-data/config-hash": configHash,
+                    ...(spec.tlsHash !== undefined ? { "geo-data/tls-hash": spec.tlsHash } : {}),
+                },
+            },
             spec: podSpec(selector, {
                 ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
                 ...(spec.initContainers ? { initContainers: spec.initContainers } : {}),
@@ -144,11 +164,13 @@ export function redisStatefulSetSpec(spec: RedisServerSetSpec): StatefulSetSpec 
     };
 }
 
-/** The set's labels, selector and Secret: what the hooks build on. */
+/** The set's labels, selector and Secrets: what the hooks build on. */
 export interface RedisServerSetParts {
     readonly labels: Record<string, string>;
     readonly selector: Record<string, string>;
     readonly secret: k8s.core.v1.Secret;
+    /** The TLS Secret the pods mount (created here or read from another set). */
+    readonly tlsSecret: k8s.core.v1.Secret;
 }
 
 /** A created server set. */
@@ -166,6 +188,13 @@ export interface RedisServerSetOptions {
      */
     readonly auth:
         | { readonly password: pulumi.Output<string>; readonly sentinelMasterName?: string }
+        | { readonly secret: k8s.core.v1.Secret };
+    /**
+     * The TLS Secrets: created from the instance's material (`redis-<instance>-tls` for the pods, `-ca` for
+     * clients and, with `authClients` yes, `-client-tls` for applications), or another set's TLS Secret, read.
+     */
+    readonly tls:
+        | { readonly material: RedisTlsMaterial; readonly authClients: TlsAuthClients }
         | { readonly secret: k8s.core.v1.Secret };
     /** Pulumi name of the StatefulSet. Defaults to `<name>-statefulset`. */
     readonly statefulSetName?: string;
@@ -186,8 +215,40 @@ export interface RedisServerSetOptions {
 }
 
 /**
- * Creates a server set as children of `parent`, Pulumi names `<name>-auth`, `-config`, `-headless`,
- * `-<clientRole>`, `-statefulset`, `-pdb`, `-servicemonitor` and `-alerts`, in that order.
+ * The TLS Secrets of an instance (Pulumi names `<name>-tls-server`, `-tls-ca`, `-tls-client`): the pods'
+ * certificate, key and CA (type kubernetes.io/tls), the CA alone for clients, and with `authClients` yes
+ * the applications' client certificate. Returns the pods' Secret.
+ */
+export function createRedisTlsSecrets(
+    name: string,
+    names: Pick<ReturnType<typeof redisServerNames>, "tls" | "ca" | "clientTls">,
+    namespace: string,
+    labels: Record<string, string>,
+    tls: { readonly material: RedisTlsMaterial; readonly authClients: TlsAuthClients },
+    parent: pulumi.Resource,
+): k8s.core.v1.Secret {
+    const scope = { name, namespace, labels, parent };
+    const m = tls.material;
+    const server = createTlsSecret(scope, "server", names.tls, "kubernetes.io/tls", {
+        [TLS_SECRET_KEYS.cert]: m.cert,
+        [TLS_SECRET_KEYS.key]: pulumi.secret(m.key),
+        [TLS_SECRET_KEYS.ca]: m.caCert,
+    });
+    createTlsSecret(scope, "ca", names.ca, "Opaque", { [TLS_SECRET_KEYS.ca]: m.caCert });
+    if (tls.authClients === "yes") {
+        createTlsSecret(scope, "client", names.clientTls, "kubernetes.io/tls", {
+            [TLS_SECRET_KEYS.cert]: m.clientCert,
+            [TLS_SECRET_KEYS.key]: pulumi.secret(m.clientKey),
+            [TLS_SECRET_KEYS.ca]: m.caCert,
+        });
+    }
+    return server;
+}
+
+/**
+ * Creates a server set as children of `parent`, Pulumi names `<name>-auth`, `-tls-server`, `-tls-ca`,
+ * (`-tls-client`), `-config`, `-headless`, `-<clientRole>`, `-statefulset`, `-pdb`, `-servicemonitor` and
+ * `-alerts`, in that order.
  */
 export function createRedisServerSet(
     name: string,
@@ -221,6 +282,10 @@ export function createRedisServerSet(
                   },
                   { parent },
               );
+    const tlsSecret =
+        "secret" in opts.tls
+            ? opts.tls.secret
+            : createRedisTlsSecrets(name, redisServerNames(n.base), ns, labels, opts.tls, parent);
     const configMap = new k8s.core.v1.ConfigMap(
         `${name}-config`,
         { metadata: meta(n.configMap, ns, labels), data: { ...spec.files } },
@@ -243,13 +308,13 @@ export function createRedisServerSet(
         },
         { parent },
     );
-    const extra = opts.beforeStatefulSet?.({ labels, selector, secret }) ?? [];
+    const extra = opts.beforeStatefulSet?.({ labels, selector, secret, tlsSecret }) ?? [];
     const statefulSet = new k8s.apps.v1.StatefulSet(
         opts.statefulSetName ?? `${name}-statefulset`,
         { metadata: meta(n.base, ns, labels), spec: redisStatefulSetSpec(spec) },
         {
             parent,
-            dependsOn: [configMap, secret, headless, ...(opts.dependsOn ?? []), ...extra],
+            dependsOn: [configMap, secret, tlsSecret, headless, ...(opts.dependsOn ?? []), ...extra],
             protect: opts.protect,
         },
     );
@@ -258,7 +323,7 @@ export function createRedisServerSet(
         { metadata: meta(n.base, ns, labels), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
         { parent },
     );
-    const set = { labels, selector, secret, configMap, headless, statefulSet };
+    const set = { labels, selector, secret, tlsSecret, configMap, headless, statefulSet };
     opts.afterPdb?.(set);
 
     if (opts.monitor) {

@@ -4,6 +4,7 @@
  * real-server specs run them as rendered (test/redis-rendered-server.spec.ts, test/redis-sessions-server.spec.ts).
  */
 import { PATHS } from "./workload";
+import { RedisTlsFiles, redisCliTlsArgs } from "./tls-conf";
 
 /** The pod label the role-label sidecar keeps equal to the pod's replication role (`master` / `replica`). */
 export const ROLE_LABEL = "geo-data/redis-role";
@@ -26,6 +27,8 @@ export interface StartScriptOptions {
     readonly configPath: string;
     /** Seconds to wait for a Sentinel or a peer to answer. Defaults to 5. */
     readonly timeoutSeconds?: number;
+    /** Certificate files redis-cli asks the Sentinels and peers with (TLS, verified against the CA). Defaults to {} (under /etc/redis-tls). */
+    readonly tls?: RedisTlsFiles;
 }
 
 /** The shell expression of a pod's own announced name (`$POD_NAME` ends with the ordinal). */
@@ -44,6 +47,7 @@ export function announceExpression(announcePrefix: string, announceDomain: strin
  */
 export function sessionsStartScript(o: StartScriptOptions): string {
     const timeout = o.timeoutSeconds ?? 5;
+    const tls = redisCliTlsArgs(o.tls);
     const name = (i: number | string) => `${o.announcePrefix}${i}.${o.announceDomain}`;
     const peers = Array.from({ length: o.replicas }, (_, i) => `${name(i)}:${o.redisPort}`).join(" ");
     return `#!/bin/sh
@@ -53,7 +57,7 @@ ordinal=\${POD_NAME##*-}
 self="${announceExpression(o.announcePrefix, o.announceDomain)}"
 first="${name(0)}"
 peers='${peers}'
-reply=$(timeout ${timeout} redis-cli -h ${o.sentinelHost} -p ${o.sentinelPort} --raw sentinel get-master-addr-by-name ${o.masterName} 2>/dev/null || true)
+reply=$(timeout ${timeout} redis-cli ${tls} -h ${o.sentinelHost} -p ${o.sentinelPort} --raw sentinel get-master-addr-by-name ${o.masterName} 2>/dev/null || true)
 master=$(printf '%s\\n' "$reply" | sed -n 1p)
 port=$(printf '%s\\n' "$reply" | sed -n 2p)
 case "$port" in ''|*[!0-9]*) master="" ;; esac
@@ -61,7 +65,7 @@ if [ -z "$master" ]; then
   echo "start: no Sentinel answered; asking the other pods for their role"
   for peer in $peers; do
     [ "\${peer%:*}" = "$self" ] && continue
-    role=$(timeout ${timeout} redis-cli -h "\${peer%:*}" -p "\${peer##*:}" role 2>/dev/null | head -n 1 || true)
+    role=$(timeout ${timeout} redis-cli ${tls} -h "\${peer%:*}" -p "\${peer##*:}" role 2>/dev/null | head -n 1 || true)
     if [ "$role" = "master" ]; then
       master=\${peer%:*}
       port=\${peer##*:}
@@ -91,6 +95,8 @@ export interface RoleLabelScriptOptions {
     readonly redisPort: number;
     /** Seconds between two checks. Defaults to 2. */
     readonly intervalSeconds?: number;
+    /** Certificate files redis-cli asks the local server with (TLS). Defaults to {} (under /etc/redis-tls). */
+    readonly tls?: RedisTlsFiles;
 }
 
 /**
@@ -107,7 +113,7 @@ export function roleLabelScript(o: RoleLabelScriptOptions): string {
 set -u
 last=unset
 while :; do
-  role=$(timeout 3 redis-cli -h 127.0.0.1 -p ${o.redisPort} role 2>/dev/null | head -n 1 || true)
+  role=$(timeout 3 redis-cli ${redisCliTlsArgs(o.tls)} -h 127.0.0.1 -p ${o.redisPort} role 2>/dev/null | head -n 1 || true)
   case "$role" in
     master) want=master ;;
     slave) want=replica ;;

@@ -14,6 +14,7 @@ import {
     zoneSpread,
 } from "../shared/k8s";
 import { images } from "../shared/versions";
+import { TLS_DIR, redisCliTlsArgs } from "./tls-conf";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -41,7 +42,26 @@ export const PATHS = {
     sentinelConfig: "/etc/redis-sentinel",
     /** Sentinel auth Secret (read-only). */
     sentinelSecret: "/etc/redis-sentinel-secret",
+    /** The TLS Secret (tls.crt, tls.key, ca.crt; read-only), in every container that talks to Redis. */
+    tls: TLS_DIR,
 } as const;
+
+/** Keys of the TLS Secret `redis-<instance>-tls` (type kubernetes.io/tls plus the CA). */
+export const TLS_SECRET_KEYS = { cert: "tls.crt", key: "tls.key", ca: "ca.crt" } as const;
+
+/** The read-only mount of the TLS Secret (volume "tls"). */
+export const TLS_MOUNT = { name: "tls", mountPath: PATHS.tls, readOnly: true } as const;
+
+/**
+ * The TLS Secret volume: mode 0440, readable by the pod's fsGroup (the non-root redis user, which Redis,
+ * redis-cli and the exporter run as) and nobody else.
+ */
+export function tlsVolume(secretName: string): k8s.types.input.core.v1.Volume {
+    return { name: "tls", secret: { secretName, defaultMode: 0o440 } };
+}
+
+/** redis-cli's TLS flags inside a pod (the mounted TLS Secret). */
+export const CLI_TLS = redisCliTlsArgs();
 
 /** Keys of the auth Secret. */
 export const SECRET_KEYS = {
@@ -90,7 +110,7 @@ export function redisServerContainer(a: {
     readonly resources: Resources;
     readonly clusterBus?: boolean;
 }): Container {
-    const ping = `redis-cli -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -q PONG`;
+    const ping = `redis-cli ${CLI_TLS} -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -q PONG`;
     return {
         name: "redis",
         image: a.image,
@@ -107,8 +127,10 @@ export function redisServerContainer(a: {
             { name: "data", mountPath: PATHS.data },
             { name: "config", mountPath: PATHS.config, readOnly: true },
             { name: "auth", mountPath: PATHS.secret, readOnly: true },
+            TLS_MOUNT,
             { name: "tmp", mountPath: "/tmp" },
         ],
+        // TCP probes open and close a connection without a TLS handshake; readiness speaks TLS and PINGs.
         startupProbe: { tcpSocket: { port: "redis" }, periodSeconds: 5, failureThreshold: 60 },
         livenessProbe: { tcpSocket: { port: "redis" }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
         readinessProbe: {
@@ -120,15 +142,22 @@ export function redisServerContainer(a: {
     };
 }
 
-/** The redis_exporter sidecar scraping the local server with the password from the Secret. */
+/**
+ * The redis_exporter sidecar scraping the local server over TLS (`rediss://`, the server certificate verified
+ * against the CA: it names 127.0.0.1) with the password from the Secret, presenting the pod's certificate.
+ */
 export function exporterContainer(secretName: string, res: Resources): Container {
     return {
         name: "exporter",
         image: images.redisExporter,
         env: [
-            { name: "REDIS_ADDR", value: `redis://127.0.0.1:${REDIS_PORT}` },
+            { name: "REDIS_ADDR", value: `rediss://127.0.0.1:${REDIS_PORT}` },
             secretEnv("REDIS_PASSWORD", secretName),
+            { name: "REDIS_EXPORTER_TLS_CA_CERT_FILE", value: `${PATHS.tls}/${TLS_SECRET_KEYS.ca}` },
+            { name: "REDIS_EXPORTER_TLS_CLIENT_CERT_FILE", value: `${PATHS.tls}/${TLS_SECRET_KEYS.cert}` },
+            { name: "REDIS_EXPORTER_TLS_CLIENT_KEY_FILE", value: `${PATHS.tls}/${TLS_SECRET_KEYS.key}` },
         ],
+        volumeMounts: [TLS_MOUNT],
         ports: [{ name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" }],
         resources: resourcesOf(res),
         securityContext: containerSecurityContext(true),
@@ -137,7 +166,11 @@ export function exporterContainer(secretName: string, res: Resources): Container
 }
 
 /** Volumes of a Redis server pod (the data volume comes from the volumeClaimTemplate). */
-export function redisServerVolumes(configMap: string, secretName: string): k8s.types.input.core.v1.Volume[] {
+export function redisServerVolumes(
+    configMap: string,
+    secretName: string,
+    tlsSecretName: string,
+): k8s.types.input.core.v1.Volume[] {
     return [
         { name: "config", configMap: { name: configMap, items: [{ key: "redis.conf", path: "redis.conf" }] } },
         // 0440: readable by the pod's fsGroup (the redis user), nobody else.
@@ -145,6 +178,7 @@ export function redisServerVolumes(configMap: string, secretName: string): k8s.t
             name: "auth",
             secret: { secretName, defaultMode: 0o440, items: [{ key: SECRET_KEYS.authConf, path: "auth.conf" }] },
         },
+        tlsVolume(tlsSecretName),
         { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
     ];
 }

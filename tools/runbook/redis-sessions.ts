@@ -4,7 +4,7 @@
  * procedure; what the runbooks run or say about Redis is written here.
  */
 import { RegionConfig } from "../../config";
-import { SENTINEL_PORT } from "../../components/redis/workload";
+import { CLI_TLS, SENTINEL_PORT } from "../../components/redis/workload";
 import { regionalHostname } from "../../components/shared/naming";
 import { StackCommands } from "./commands";
 import { Step } from "./procedure";
@@ -47,10 +47,11 @@ export function redisSessionsSteps(
 ): RedisSessionsSteps {
     const redisEndpoint = regionalHostname(REDIS_SESSIONS, tgt.region, tgt.dnsZone);
     const range = (n: number) => Array.from({ length: n }, (_, i) => i).join(" ");
+    // Redis speaks TLS only: redis-cli in the pod uses the pod's mounted certificate and CA.
     const redis = (c: StackCommands, cfg: RegionConfig, pod: string, cmd: string) =>
-        `${c.kubectl(cfg.namespaces.redis)} exec ${pod} -c redis -- redis-cli ${cmd}`;
+        `${c.kubectl(cfg.namespaces.redis)} exec ${pod} -c redis -- redis-cli ${CLI_TLS} ${cmd}`;
     const sentinel = (c: StackCommands, cfg: RegionConfig, pod: string, cmd: string) =>
-        `${c.kubectl(cfg.namespaces.redis)} exec ${pod} -c sentinel -- redis-cli -p ${SENTINEL_PORT} ${cmd}`;
+        `${c.kubectl(cfg.namespaces.redis)} exec ${pod} -c sentinel -- redis-cli ${CLI_TLS} -p ${SENTINEL_PORT} ${cmd}`;
     const replicaInfo = (c: StackCommands, cfg: RegionConfig, pod: string) =>
         `${redis(c, cfg, pod, "INFO replication")} | grep -E '^(role|master_host|master_link_status):'`;
     const sentinels = range(cur.redis.sentinels);
