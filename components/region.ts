@@ -18,6 +18,10 @@ import { distributedName } from "./postgres/naming";
 import { backupRoleName, regionCode, replicationRoleName } from "./shared/naming";
 import { RedisCluster } from "./redis/redis-cluster";
 import { RedisReplicated } from "./redis/redis-replicated";
+import { MinioCertificates, MinioTlsMaterial } from "./minio/minio-certificates";
+import { MinioTenant } from "./minio/minio-tenant";
+import { MinioTierBucket, defaultTierBucketName, tierRoleName } from "./minio/minio-tier-bucket";
+import { minioNames } from "./minio/naming";
 
 /** Arguments of DataRegion. */
 export interface DataRegionArgs {
@@ -52,6 +56,12 @@ export class DataRegion extends pulumi.ComponentResource {
     public readonly redisCache: RedisCluster;
     /** The Sentinel-mode sessions store replicated from the primary region to the other one. */
     public readonly redisSessions: RedisReplicated;
+    /** This region's MinIO tenant (object store), two-way bucket replication with the other region. */
+    public readonly minio: MinioTenant;
+    /** The AWS bucket MinIO tiers objects to, and the MinIO pods' IRSA role. */
+    public readonly minioTier: MinioTierBucket;
+    /** The pair's MinIO TLS (primary-role stack, or a secondary with mintCertificates). */
+    public readonly minioCertificates?: MinioCertificates;
 
     constructor(name: string, args: DataRegionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("geo:index:DataRegion", name, {}, opts);
@@ -207,6 +217,62 @@ export class DataRegion extends pulumi.ComponentResource {
                 sentinels: c.redis.sentinels,
                 minReplicasToWrite: c.redis.minReplicasToWrite,
                 password: c.role === "primary" ? undefined : args.primaryStack?.requireOutput("redisSessionsPassword"),
+            },
+            { ...childOpts, dependsOn: [this.namespaces] },
+        );
+        // MinIO: the tier bucket (its role trusts the MinIO pods' service account), the pair's TLS and shared
+        // passwords (minted by the primary-role stack, read by the other), then the tenant. The `role:
+        // secondary` stack's setup Job configures the two-way replication (it is deployed after the peer), except
+        // while it has taken over from a lost peer (disasterFailover).
+        const minioNs = c.namespaces.minio;
+        this.minioTier = new MinioTierBucket(
+            `${name}-minio-tier`,
+            {
+                bucketName: accountId.apply((id) => defaultTierBucketName(c.namespacePrefix, id, c.region)),
+                region: c.region,
+                oidcProviderArn: c.backup.oidcProviderArn,
+                serviceAccount: `system:serviceaccount:${minioNs}:${minioNames(minioNs).serviceAccount}`,
+                roleName: tierRoleName(c.namespacePrefix, c.region),
+                storageClass: c.minio.tierStorageClass,
+                noncurrentExpirationDays: c.minio.noncurrentExpireDays,
+                protect: c.protect,
+            },
+            childOpts,
+        );
+        let minioTls: MinioTlsMaterial;
+        if (c.role === "primary" || c.mintCertificates) {
+            this.minioCertificates = new MinioCertificates(
+                `${name}-minio-certificates`,
+                { namespace: minioNs, regions: [c.region, c.peerRegion], dnsZone: c.dnsZone },
+                { parent: this },
+            );
+            minioTls = this.minioCertificates.materialFor(c.region);
+        } else {
+            const peer = args.primaryStack!.requireOutput("minioPeerTls") as pulumi.Output<Record<string, string>>;
+            const field = (k: keyof MinioTlsMaterial) => pulumi.secret(peer.apply((t) => t[k]));
+            minioTls = { caCert: field("caCert"), serverCert: field("serverCert"), serverKey: field("serverKey") };
+        }
+        const minioShared =
+            c.role === "primary"
+                ? undefined
+                : (args.primaryStack!.requireOutput("minioCredentials") as pulumi.Output<Record<string, string>>);
+        this.minio = new MinioTenant(
+            `${name}-minio`,
+            {
+                namespace: minioNs,
+                region: c.region,
+                peerRegion: c.peerRegion,
+                dnsZone: c.dnsZone,
+                minio: c.minio,
+                tls: minioTls,
+                passwords: minioShared && {
+                    app: pulumi.secret(minioShared.apply((x) => x.appPassword)),
+                    replication: pulumi.secret(minioShared.apply((x) => x.replicationPassword)),
+                },
+                tier: { bucketName: this.minioTier.bucketName, roleArn: this.minioTier.roleArn },
+                configureReplication: c.role === "secondary" && c.minio.replication && !c.disasterFailover,
+                protect: c.protect,
+                dependsOn: { minio: this.operatorDependencies.minio, monitoring: this.operatorDependencies.monitoring },
             },
             { ...childOpts, dependsOn: [this.namespaces] },
         );

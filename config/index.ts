@@ -13,11 +13,13 @@ import { POSTGRES_KEYS, PostgresConfig, parsePostgres, parsePromotionToken, rete
 import { KeySpec, RawConfig, Reader, rejectUnknownKeys } from "./reader";
 import { ClusterConfig, PairConfig, REGION_KEYS, parseCluster, parsePair } from "./region";
 import { REDIS_KEYS, RedisConfig, parseRedis } from "./redis";
+import { MINIO_KEYS, MinioConfig, parseMinio } from "./minio";
 
 export * from "./backup";
 export * from "./postgres";
 export * from "./reader";
 export * from "./redis";
+export * from "./minio";
 export * from "./region";
 
 /** Every `geo-data:*` key, in docs order. */
@@ -26,6 +28,7 @@ export const CONFIG_SCHEMA = {
     ...POSTGRES_KEYS,
     ...BACKUP_KEYS,
     ...REDIS_KEYS,
+    ...MINIO_KEYS,
 } as const satisfies Record<string, KeySpec>;
 
 /** The typed, validated configuration of one region stack. */
@@ -38,6 +41,8 @@ export interface RegionConfig extends PairConfig, ClusterConfig {
     readonly backup: BackupConfig;
     /** The region's Redis settings. */
     readonly redis: RedisConfig;
+    /** The region's MinIO tenant settings. */
+    readonly minio: MinioConfig;
 }
 
 /**
@@ -63,6 +68,11 @@ export function parseRegionConfig(raw: RawConfig, stack: string, now: Date = new
             postgresRetentionDays: retentionDays(postgres.backupRetention),
         }),
         redis: parseRedis(r),
+        minio: parseMinio(r, {
+            storageClass: cluster.storageClass,
+            prefix: cluster.namespacePrefix,
+            region: pair.region,
+        }),
     });
     r.assertAllRead();
     return config;
