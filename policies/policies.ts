@@ -21,6 +21,11 @@ import { workloadRequireResources } from "./kubernetes/workload-require-resource
 import { redisClusterRequireMinReplicas } from "./redis/redis-cluster-require-min-replicas";
 import { redisClusterRequirePdb } from "./redis/redis-cluster-require-pdb";
 import { redisRequireAofPersistence } from "./redis/redis-require-aof-persistence";
+import { tenantRequireMinGeometry } from "./minio/tenant-require-min-geometry";
+import { tenantRequireTls } from "./minio/tenant-require-tls";
+import { tenantRequireCredentialsSecret } from "./minio/tenant-require-credentials-secret";
+import { tenantRequirePinnedImage } from "./minio/tenant-require-pinned-image";
+import { replicationRequireVersioning } from "./minio/replication-require-versioning";
 
 /** Every policy of the geo-data pack. */
 export const policies: Policies = [
@@ -42,4 +47,9 @@ export const policies: Policies = [
     redisClusterRequireMinReplicas,
     redisClusterRequirePdb,
     redisRequireAofPersistence,
+    tenantRequireMinGeometry,
+    tenantRequireTls,
+    tenantRequireCredentialsSecret,
+    tenantRequirePinnedImage,
+    replicationRequireVersioning,
 ];

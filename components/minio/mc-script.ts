@@ -225,23 +225,25 @@ export function setupScript(s: SetupScriptSpec): string {
     if (r) {
         L.push(
             "",
-            "# Two-way bucket replication with the other region, rules added only when their ID is missing.",
+            "# Two-way bucket replication with the other region; a rule is added only when its ID is missing.",
             `printf '%s\\n%s\\n' "$${ENV.replUser}" "$${ENV.replPassword}" | mc alias set peer ${q(r.peerUrl)} --api S3v4`,
             `printf '%s\\n%s\\n' "$${ENV.replUser}" "$${ENV.replPassword}" | mc alias set self ${q(r.selfUrl)} --api S3v4`,
             `timeout ${timeout} mc ready peer`,
-            "# add_rule SOURCE TARGET ID: SOURCE replicates into TARGET (alias/bucket) under rule ID.",
-            "add_rule() {",
-            "  local rules",
-            '  rules=$(mc replicate ls --json "$1" 2>/dev/null) || rules=""',
-            '  if json_has "$rules" ID "$3"; then echo "replication rule $3 on $1 exists"; return 0; fi',
-            `  mc replicate add "$1" --remote-bucket "$2" --id "$3" --priority 1 --replicate ${REPLICATE_FLAGS}`,
-            "}",
         );
+        const rule = (source: string, target: string, id: string) => [
+            `if json_has "$(mc replicate ls --json ${source} 2>/dev/null || true)" ID ${q(id)}; then`,
+            `  echo "replication rule ${id} on ${source} exists"`,
+            "else",
+            `  mc replicate add ${source} --remote-bucket ${target} --id ${q(id)} --priority 1 --replicate ${REPLICATE_FLAGS}`,
+            "fi",
+        ];
         for (const b of s.buckets) {
             L.push(
+                `# ${b}: versioning on every alias a rule names, then this region → peer and peer → this region.`,
                 `mc version enable peer/${b}`,
-                `add_rule local/${b} peer/${b} ${q(r.outboundId)}`,
-                `add_rule peer/${b} self/${b} ${q(r.inboundId)}`,
+                `mc version enable self/${b}`,
+                ...rule(`local/${b}`, `peer/${b}`, r.outboundId),
+                ...rule(`peer/${b}`, `self/${b}`, r.inboundId),
             );
         }
     }
