@@ -158,10 +158,11 @@ describe("platform layer", () => {
                 const i = inputs(res);
                 if (i?.metadata?.namespace) walk(i, i.metadata.namespace);
             }
-            // The Redis sessions endpoint lives in the primary region only (it moves with a switchover).
+            // The Redis sessions endpoint lives in the primary region only (it moves with a switchover); MinIO's
+            // replication endpoint is in both.
             assert.deepEqual(
                 [...targetNamespaces].sort(),
-                stack === "us-east" ? ["geo-postgres", "geo-redis"] : ["geo-postgres"],
+                stack === "us-east" ? ["geo-minio", "geo-postgres", "geo-redis"] : ["geo-minio", "geo-postgres"],
                 stack,
             );
             const labelled = ofType(r, "kubernetes:core/v1:Namespace")

@@ -373,7 +373,14 @@ describe("policies: PostgreSQL and backup storage", () => {
         const v = await runPolicies([statefulRequireProtect], r.resources, { stack: "us-east" });
         assert.deepEqual(
             v.map((x) => x.name),
-            ["geo-backup-kms-key", "geo-backup-bucket", "geo-postgres-main-cluster"],
+            [
+                "geo-backup-kms-key",
+                "geo-backup-bucket",
+                "geo-postgres-main-cluster",
+                "geo-minio-tier-kms-key",
+                "geo-minio-tier-bucket",
+                "geo-minio-tenant",
+            ],
         );
     });
 
