@@ -11,12 +11,19 @@ import { StackCommands, commandsFor, contextPlaceholder } from "./commands";
 import { DISASTER_KEY, PRIMARY_KEY, TOKEN_KEY, parsePair } from "./config";
 import { Procedure, Step, sh } from "./procedure";
 import { redisSessionsSteps } from "./redis-sessions";
+import { minioSteps } from "./minio";
 
 /** TTL of the writer CNAME: how long clients may keep resolving the old primary region after a switch. */
 export const WRITER_TTL_SECONDS = 30;
 
 /** The bound on lost writes of a disaster failover, from the survivor's view of the pair's config. */
-function dataLossBound(lost: RegionConfig, survivor: RegionConfig, all: RegionConfig[], redisLine: string): string[] {
+function dataLossBound(
+    lost: RegionConfig,
+    survivor: RegionConfig,
+    all: RegionConfig[],
+    redisLine: string,
+    minioLine: string,
+): string[] {
     // The role: secondary stack owns both replication directions, so its setting is the one in force.
     const owner = all.find((c) => c.role === "secondary") ?? survivor;
     const s3 = owner.backup.replicationTimeControl
@@ -27,6 +34,7 @@ function dataLossBound(lost: RegionConfig, survivor: RegionConfig, all: RegionCo
         `at most the cross-region streaming lag at the moment of the loss (alerted by PostgresCrossRegionLagBytes/Seconds);`,
         `if streaming was already down, archive_timeout (5 min) plus ${s3}.`,
         redisLine,
+        minioLine,
         `If ${lost.region} may come back soon, waiting for it and running the planned switchover loses nothing.`,
     ];
 }
@@ -60,6 +68,7 @@ export function switchoverSteps(
     const zone = tgt.dnsZone;
     const { writer, regional: regionalWriter } = poolerHostnames(CLUSTER_NAME, tgt);
     const redis = redisSessionsSteps(cur, tgt, C, T);
+    const minio = minioSteps(cur, tgt, C, T);
 
     const verifyPostgres = (promoted: StackCommands, demoted: StackCommands, demotedCfg: RegionConfig): Step => ({
         title: `Verify PostgreSQL: ${promoted.stack} is primary, ${demoted.stack} replicates from it`,
@@ -151,6 +160,7 @@ export function switchoverSteps(
                 commands: [C.alerts, T.alerts],
                 notes: ["Both print nothing (Watchdog and other severity=none alerts are filtered out)."],
             },
+            minio.preflight,
             redis.drain,
             {
                 title: `Demote ${current} (${cur.region}): primaryRegion = ${tgt.region}, its promotion token removed`,
@@ -196,6 +206,7 @@ export function switchoverSteps(
             verifyPostgres(T, C, cur),
             verifyDns,
             redis.verify(true),
+            minio.verify(true),
             commit(
                 `switchover: primaryRegion ${tgt.region} (${current} demoted, ${target} promoted with its demotion token)`,
             ),
@@ -260,6 +271,7 @@ export function switchoverSteps(
         },
         verifyDns,
         redis.verify(false),
+        minio.verify(false),
         commit(`disaster failover: primaryRegion ${tgt.region} (${cur.region} lost, ${target} promoted)`),
         {
             title: `When ${cur.region} is back: fence its old primary before anything else`,
@@ -293,6 +305,7 @@ export function switchoverSteps(
                 `The Cluster is protected in Pulumi, not in Kubernetes: kubectl deletes it, --refresh drops it from the state and the update re-creates it as a replica of ${distributedName(CLUSTER_NAME, tgt.region)}, bootstrapped with pg_basebackup from ${target}.`,
                 `The old ${lostServer} archive moves out of ${BACKUP_PREFIX}/ in both buckets (there it is neither replicated nor read; the bucket lifecycle expires it): the new cluster's empty-archive check passes (plugin-barman-cloud#842), and ${target}'s copy, which it reads when it is a replica again, does not mix the diverged timeline with the rebuilt one. If archiving still fails with "Expected empty archive": ${C.kubectlPg} annotate cluster ${CLUSTER_NAME} cnpg.io/skipEmptyWalArchiveCheck=enabled --overwrite`,
                 redis.rebuildNote,
+                ...minio.rebuildNotes,
             ],
         },
         {
@@ -318,7 +331,7 @@ export function switchoverSteps(
     return {
         title: `Disaster failover: ${target} (${tgt.region}) takes over from lost ${current} (${cur.region})`,
         preamble: [
-            ...dataLossBound(cur, tgt, Object.values(parsed), redis.dataLoss),
+            ...dataLossBound(cur, tgt, Object.values(parsed), redis.dataLoss, minio.dataLoss),
             `Run the steps in order, in one shell, from the repository root.`,
             ...preamble,
         ],
