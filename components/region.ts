@@ -25,6 +25,10 @@ import { KafkaCertificates } from "./kafka/kafka-certificates";
 import { KafkaTier } from "./kafka/kafka-tier";
 import { kafkaListenerPeers } from "./kafka/network";
 import { readKafkaPeer } from "./kafka/peer";
+import { MinioCertificates, MinioTlsMaterial } from "./minio/minio-certificates";
+import { MinioTenant } from "./minio/minio-tenant";
+import { MinioTierBucket, defaultTierBucketName, tierRoleName } from "./minio/minio-tier-bucket";
+import { minioNames, minioNetwork } from "./minio/naming";
 
 /** Arguments of DataRegion. */
 export interface DataRegionArgs {
@@ -67,6 +71,12 @@ export class DataRegion extends pulumi.ComponentResource {
     public readonly kafkaCertificates?: KafkaCertificates;
     /** The pair's Redis TLS trust (minted where the PostgreSQL trust is: the primary-role stack, or mintCertificates). */
     public readonly redisCertificates?: RedisCertificates;
+    /** This region's MinIO tenant (object store), two-way bucket replication with the other region. */
+    public readonly minio: MinioTenant;
+    /** The AWS bucket MinIO tiers objects to, and the MinIO pods' IRSA role. */
+    public readonly minioTier: MinioTierBucket;
+    /** The pair's MinIO TLS (primary-role stack, or a secondary with mintCertificates). */
+    public readonly minioCertificates?: MinioCertificates;
 
     constructor(name: string, args: DataRegionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("geo:index:DataRegion", name, {}, opts);
@@ -285,6 +295,7 @@ export class DataRegion extends pulumi.ComponentResource {
                     clusters: ["redis-cache"],
                     replicated: [{ base: "redis-sessions", crossRegion: c.isPrimary, sentinels: c.isPrimary }],
                 },
+                minio: minioFence(c.namespaces.minio),
             },
             { ...childOpts, dependsOn: [this.namespaces] },
         );
@@ -319,6 +330,63 @@ export class DataRegion extends pulumi.ComponentResource {
             },
             { ...childOpts, dependsOn: [this.namespaces] },
         );
+        // MinIO: the tier bucket (its role trusts the MinIO pods' service account), the pair's TLS and shared
+        // passwords (minted by the primary-role stack, read by the other), then the tenant. The `role:
+        // secondary` stack's setup Job configures the two-way replication (it is deployed after the peer), except
+        // while it has taken over from a lost peer (disasterFailover).
+        const minioNs = c.namespaces.minio;
+        this.minioTier = new MinioTierBucket(
+            `${name}-minio-tier`,
+            {
+                bucketName: accountId.apply((id) => defaultTierBucketName(c.namespacePrefix, id, c.region)),
+                region: c.region,
+                oidcProviderArn: c.backup.oidcProviderArn,
+                serviceAccount: `system:serviceaccount:${minioNs}:${minioNames(minioNs).serviceAccount}`,
+                roleName: tierRoleName(c.namespacePrefix, c.region),
+                storageClass: c.minio.tierStorageClass,
+                noncurrentExpirationDays: c.minio.noncurrentExpireDays,
+                protect: c.protect,
+            },
+            childOpts,
+        );
+        let minioTls: MinioTlsMaterial;
+        if (c.role === "primary" || c.mintCertificates) {
+            this.minioCertificates = new MinioCertificates(
+                `${name}-minio-certificates`,
+                { namespace: minioNs, regions: [c.region, c.peerRegion], dnsZone: c.dnsZone },
+                { parent: this },
+            );
+            minioTls = this.minioCertificates.materialFor(c.region);
+        } else {
+            const peer = args.primaryStack!.requireOutput("minioPeerTls") as pulumi.Output<Record<string, string>>;
+            const field = (k: keyof MinioTlsMaterial) => pulumi.secret(peer.apply((t) => t[k]));
+            minioTls = { caCert: field("caCert"), serverCert: field("serverCert"), serverKey: field("serverKey") };
+        }
+        const minioShared =
+            c.role === "primary"
+                ? undefined
+                : (args.primaryStack!.requireOutput("minioCredentials") as pulumi.Output<Record<string, string>>);
+        this.minio = new MinioTenant(
+            `${name}-minio`,
+            {
+                namespace: minioNs,
+                region: c.region,
+                peerRegion: c.peerRegion,
+                dnsZone: c.dnsZone,
+                minio: c.minio,
+                tls: minioTls,
+                passwords: minioShared && {
+                    app: pulumi.secret(minioShared.apply((x) => x.appPassword)),
+                    replication: pulumi.secret(minioShared.apply((x) => x.replicationPassword)),
+                },
+                tier: { bucketName: this.minioTier.bucketName, roleArn: this.minioTier.roleArn },
+                loadBalancerSourceRanges: c.network.peerCidrs,
+                configureReplication: c.role === "secondary" && c.minio.replication && !c.disasterFailover,
+                protect: c.protect,
+                dependsOn: { minio: this.operatorDependencies.minio, monitoring: this.operatorDependencies.monitoring },
+            },
+            { ...childOpts, dependsOn: [this.namespaces] },
+        );
         // Backup replication, always both ways and owned by the `role: secondary` stack: it is deployed after
         // the primary-role stack (both buckets exist) and reads that stack's `backup` output; see
         // components/backup/backup-replication.ts.
@@ -328,6 +396,17 @@ export class DataRegion extends pulumi.ComponentResource {
                 : [];
         this.registerOutputs({});
     }
+}
+
+/** What the network fence needs of the MinIO tenant (components/minio/naming.ts). */
+function minioFence(namespace: string) {
+    const m = minioNetwork(namespace);
+    return {
+        podSelector: m.podSelector,
+        setupJobSelector: m.setupJobSelector,
+        s3Port: m.ports.s3.port,
+        consolePort: m.ports.console.port,
+    };
 }
 
 /** The Redis instances of every region and how each runs (their TLS trust is minted for both regions). */

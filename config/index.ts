@@ -16,11 +16,13 @@ import { REDIS_KEYS, RedisConfig, parseRedis } from "./redis";
 // Kafka (Strimzi)
 import { KAFKA_KEYS, KafkaConfig, parseKafka } from "./kafka";
 import { clusterAlias } from "../components/kafka/naming";
+import { MINIO_KEYS, MinioConfig, parseMinio } from "./minio";
 
 export * from "./backup";
 export * from "./postgres";
 export * from "./reader";
 export * from "./redis";
+export * from "./minio";
 export * from "./region";
 export * from "./kafka";
 
@@ -31,6 +33,7 @@ export const CONFIG_SCHEMA = {
     ...BACKUP_KEYS,
     ...REDIS_KEYS,
     ...KAFKA_KEYS,
+    ...MINIO_KEYS,
 } as const satisfies Record<string, KeySpec>;
 
 /** The typed, validated configuration of one region stack. */
@@ -45,6 +48,8 @@ export interface RegionConfig extends PairConfig, ClusterConfig {
     readonly redis: RedisConfig;
     /** The region's Kafka (Strimzi) settings. */
     readonly kafka: KafkaConfig;
+    /** The region's MinIO tenant settings. */
+    readonly minio: MinioConfig;
 }
 
 /**
@@ -71,6 +76,11 @@ export function parseRegionConfig(raw: RawConfig, stack: string, now: Date = new
         }),
         redis: parseRedis(r),
         kafka: parseKafka(r, { aliases: [pair.region, pair.peerRegion].map(clusterAlias) }),
+        minio: parseMinio(r, {
+            storageClass: cluster.storageClass,
+            prefix: cluster.namespacePrefix,
+            region: pair.region,
+        }),
     });
     r.assertAllRead();
     return config;

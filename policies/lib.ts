@@ -234,3 +234,42 @@ export function confValue(conf: string, directive: string): string | undefined {
     }
     return value;
 }
+
+// --- MinIO ----------------------------------------------------------------------------------------------
+
+/** Type token of the MinIO operator's Tenant. */
+export const MINIO_TENANT = "kubernetes:minio.min.io/v2:Tenant";
+
+/**
+ * Every `mc` invocation of a shell script as an argument list, here-documents skipped: `mc` at the start
+ * of a line, after a pipe, inside `$( )` or after `timeout N`; the command ends at `)`, a redirection, a
+ * here-document or `||`. (components/minio/mc-script.ts renders scripts in this shape.)
+ */
+export function mcInvocations(script: string): string[][] {
+    const out: string[][] = [];
+    let heredoc: string | undefined;
+    for (const raw of script.split("\n")) {
+        const line = raw.trim();
+        if (heredoc) {
+            if (line === heredoc) heredoc = undefined;
+            continue;
+        }
+        const h = /<<'([A-Z]+)'$/.exec(line);
+        if (h) heredoc = h[1];
+        const re = /(?:^|\|\s*|\$\(|timeout \d+ )mc /g;
+        for (let m = re.exec(line); m; m = re.exec(line)) {
+            const rest = line.slice(m.index + m[0].length);
+            const end = rest.search(/\)|\s2>|\s<<|\s\|\|/);
+            out.push(["mc", ...((end < 0 ? rest : rest.slice(0, end)).trim().match(/'[^']*'|"[^"]*"|\S+/g) ?? [])]);
+        }
+    }
+    return out;
+}
+
+/** The shell scripts (`bash -c`/`sh -c`) of a Job's containers that run `mc`. */
+export function mcScripts(props: Record<string, any>): string[] {
+    return podSpecs(props)
+        .flatMap((pod) => pod.containers ?? [])
+        .map((c: any) => (Array.isArray(c?.command) && /^(ba)?sh$/.test(c.command[0]) ? c.command[2] : undefined))
+        .filter((s: unknown): s is string => typeof s === "string" && mcInvocations(s).length > 0);
+}

@@ -31,6 +31,11 @@ import { kafkaRequireMinReplication } from "./kafka/kafka-require-min-replicatio
 import { kafkaTopicRequireMinReplication } from "./kafka/kafka-topic-require-min-replication";
 import { kafkaRequireTlsListeners } from "./kafka/kafka-require-tls-listeners";
 import { redisRequireTls } from "./redis/redis-require-tls";
+import { tenantRequireMinGeometry } from "./minio/tenant-require-min-geometry";
+import { tenantRequireTls } from "./minio/tenant-require-tls";
+import { tenantRequireCredentialsSecret } from "./minio/tenant-require-credentials-secret";
+import { tenantRequirePinnedImage } from "./minio/tenant-require-pinned-image";
+import { replicationRequireVersioning } from "./minio/replication-require-versioning";
 
 /** Every policy of the geo-data pack. */
 export const policies: Policies = [
@@ -62,4 +67,9 @@ export const policies: Policies = [
     kafkaTopicRequireMinReplication,
     kafkaRequireTlsListeners,
     redisRequireTls,
+    tenantRequireMinGeometry,
+    tenantRequireTls,
+    tenantRequireCredentialsSecret,
+    tenantRequirePinnedImage,
+    replicationRequireVersioning,
 ];

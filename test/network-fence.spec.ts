@@ -231,6 +231,8 @@ describe("reachability of the rendered stacks", () => {
             "redis-cache :6379",
             "redis-sessions :6379",
             "redis-sessions-sentinel :26379",
+            "files :9000",
+            "files :9443",
         ]);
         assert.deepEqual(row("us-east", "pod of an unlabelled namespace"), []);
         assert.deepEqual(row("us-east", "Prometheus"), [
@@ -239,20 +241,15 @@ describe("reachability of the rendered stacks", () => {
             "pg-pooler-ro :9127",
             "redis-cache :9121",
             "redis-sessions :9121",
+            "files :9000",
         ]);
         assert.deepEqual(row("us-east", "CloudNativePG operator"), ["pg :5432", "pg :8000"]);
         assert.deepEqual(row("us-east", "Barman Cloud plugin"), []);
+        assert.deepEqual(row("us-east", "MinIO operator"), ["files :9000"]);
         assert.deepEqual(row("us-east", "pod of pg"), ["pg :5432", "pg :8000"]);
         assert.deepEqual(row("us-east", "pod of pg-pooler-rw"), ["pg :5432"]);
-        assert.deepEqual(row("us-east", "pod of redis-cache"), [
-            "redis-cache :6379",
-            "redis-cache :16379",
-            "redis-sessions-sentinel :26379",
-        ]);
-        assert.deepEqual(row("us-east", "pod of redis-cache-create Job"), [
-            "redis-cache :6379",
-            "redis-sessions-sentinel :26379",
-        ]);
+        assert.deepEqual(row("us-east", "pod of redis-cache"), ["redis-cache :6379", "redis-cache :16379"]);
+        assert.deepEqual(row("us-east", "pod of redis-cache-create Job"), ["redis-cache :6379"]);
         assert.deepEqual(row("us-east", "pod of redis-sessions"), [
             "redis-sessions :6379",
             "redis-sessions-sentinel :26379",
@@ -261,21 +258,31 @@ describe("reachability of the rendered stacks", () => {
             "redis-sessions :6379",
             "redis-sessions-sentinel :26379",
         ]);
+        assert.deepEqual(row("us-east", "pod of files"), ["files :9000"]);
+        assert.deepEqual(row("us-east", "pod of files-setup Job"), ["files :9000"]);
         assert.deepEqual(row("us-east", "peer region address"), [
             "pg :5432",
             "pg-pooler-rw :5432",
             "redis-sessions :6379",
+            "files :9000",
         ]);
-        assert.deepEqual(row("us-east", "NLB address"), ["pg :5432", "pg-pooler-rw :5432", "redis-sessions :6379"]);
+        assert.deepEqual(row("us-east", "NLB address"), [
+            "pg :5432",
+            "pg-pooler-rw :5432",
+            "redis-sessions :6379",
+            "files :9000",
+        ]);
         assert.deepEqual(row("us-east", "any other address"), []);
     });
 
-    it("us-west: no Sentinels and no sessions endpoint, so the peer reaches only PostgreSQL's", () => {
+    it("us-west: no Sentinels and no sessions endpoint, so the peer reaches only PostgreSQL's and MinIO's", () => {
         assert.deepEqual(row("us-west", "application pod"), [
             "pg-pooler-rw :5432",
             "pg-pooler-ro :5432",
             "redis-cache :6379",
             "redis-sessions :6379",
+            "files :9000",
+            "files :9443",
         ]);
         assert.deepEqual(row("us-west", "pod of an unlabelled namespace"), []);
         assert.deepEqual(row("us-west", "Prometheus"), [
@@ -284,8 +291,9 @@ describe("reachability of the rendered stacks", () => {
             "pg-pooler-ro :9127",
             "redis-cache :9121",
             "redis-sessions :9121",
+            "files :9000",
         ]);
-        assert.deepEqual(row("us-west", "peer region address"), ["pg :5432", "pg-pooler-rw :5432"]);
+        assert.deepEqual(row("us-west", "peer region address"), ["pg :5432", "pg-pooler-rw :5432", "files :9000"]);
         assert.deepEqual(row("us-west", "any other address"), []);
     });
 

@@ -159,10 +159,12 @@ describe("platform layer", () => {
                 if (i?.metadata?.namespace) walk(i, i.metadata.namespace);
             }
             // The Redis sessions endpoint lives in the primary region only (it moves with a switchover); Kafka's
-            // cross-region listener is in both.
+            // cross-region listener and MinIO's replication endpoint are in both.
             assert.deepEqual(
                 [...targetNamespaces].sort(),
-                stack === "us-east" ? ["geo-kafka", "geo-postgres", "geo-redis"] : ["geo-kafka", "geo-postgres"],
+                stack === "us-east"
+                    ? ["geo-kafka", "geo-minio", "geo-postgres", "geo-redis"]
+                    : ["geo-kafka", "geo-minio", "geo-postgres"],
                 stack,
             );
             const labelled = ofType(r, "kubernetes:core/v1:Namespace")

@@ -386,6 +386,9 @@ describe("policies: PostgreSQL and backup storage", () => {
                 "geo-kafka-topics-usw2.orders",
                 "geo-kafka-topics-usw2.orders-dlq",
                 "geo-kafka-topics-usw2.notifications",
+                "geo-minio-tier-kms-key",
+                "geo-minio-tier-bucket",
+                "geo-minio-tenant",
             ],
         );
     });

@@ -604,7 +604,8 @@ describe("redis objects rendered by the program", () => {
             assert.equal(svc.spec.selector["statefulset.kubernetes.io/pod-name"], `redis-sessions-${i}`);
             assert.equal(svc.spec.publishNotReadyAddresses, true);
         }
-        const np = inputs(find(r, K8S.netpol, "geo-redis-sessions-sentinel-netpol"));
+        // The network fence's Sentinel policy selects exactly these pods, on 26379 only.
+        const np = inputs(find(r, K8S.netpol, "geo-network-policies-geo-redis-redis-sessions-sentinel-ingress"));
         assert.deepEqual(np.spec.podSelector.matchLabels, sentinel.spec.selector.matchLabels);
         assert.deepEqual(np.spec.ingress[0].ports, [{ port: 26379, protocol: "TCP" }]);
     });

@@ -325,7 +325,6 @@ describe("createRedisServerSet in the program", () => {
             "geo-redis-sessions-sentinel-client",
             "geo-redis-sessions-sentinel",
             "geo-redis-sessions-sentinel-pdb",
-            "geo-redis-sessions-sentinel-netpol",
             "geo-redis-sessions-servicemonitor",
             "geo-redis-sessions-alerts",
         ]);

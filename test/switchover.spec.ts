@@ -64,6 +64,7 @@ describe("npm run switchover", () => {
                     "Preflight: both stacks deployed as committed, both PostgreSQL clusters healthy",
                     "Preflight: cross-region lag us-east-1 → us-west-2 is small",
                     "Preflight: no alerts firing in either region",
+                    "Preflight: MinIO replicates both ways without failures (us-east-1 ⇄ us-west-2)",
                     "Redis sessions: stop us-east-1's Sentinels from failing over, fence the master (it refuses writes until it restarts), wait until us-west-2 has its last write",
                     "Kafka: stop producers and consumers in us-east-1, wait until us-west-2's mirror has every record and the consumer groups' offsets",
                     "Demote us-east (us-east-1): primaryRegion = us-west-2, its promotion token removed",
@@ -74,6 +75,7 @@ describe("npm run switchover", () => {
                     "Point the writer name pg-pooler-rw.data.internal at pg-pooler-rw.us-west-2.data.internal",
                     "Verify Redis sessions: the master is in us-west-2, us-east replicates from redis-sessions.us-west-2.data.internal",
                     "Verify Kafka: us-east mirrors us-west-2, us-west runs no mirror; move producers and consumers to us-west-2",
+                    "Verify MinIO: applications write objects in us-west-2; us-west-2 replicates to us-east-1",
                     "Commit both stack files (they must agree again)",
                 ],
             );
@@ -372,7 +374,7 @@ describe("npm run switchover", () => {
             assert.equal(cluster(east).spec.replica.primary, "pg-usw2");
             assert.equal(cluster(east).spec.replica.promotionToken, undefined);
             assert.ok(
-                r.out.includes("6. Demote us-east (us-east-1): primaryRegion = us-west-2, its promotion token removed"),
+                r.out.includes("7. Demote us-east (us-east-1): primaryRegion = us-west-2, its promotion token removed"),
             );
         });
 

@@ -128,6 +128,9 @@ const SERVICES: Record<string, string> = {
     "geo:backup:BackupReplication": "Backups (AWS S3)",
     "geo:kafka:KafkaTier": "Kafka (Strimzi)",
     "geo:kafka:KafkaCertificates": "Kafka (Strimzi)",
+    "geo:minio:MinioTenant": "MinIO object store",
+    "geo:minio:MinioCertificates": "MinIO object store",
+    "geo:minio:MinioTierBucket": "MinIO object store",
 };
 
 const kindOf = (r: RecordedResource) => r.type.split(":").pop()!;
@@ -156,6 +159,11 @@ function headline(r: RecordedResource): [string, string] | undefined {
         case "kubernetes:apps/v1:StatefulSet":
         case "kubernetes:apps/v1:Deployment":
             return [kindOf(r), `${name} (${s.replicas} pods)`];
+        case "kubernetes:minio.min.io/v2:Tenant": {
+            const p = s.pools?.[0] ?? {};
+            const ec = (s.env ?? []).find((e: any) => e.name === "MINIO_STORAGE_CLASS_STANDARD")?.value;
+            return ["Tenant", `${name} (${p.servers} servers × ${p.volumesPerServer} volumes, ${ec})`];
+        }
         case "kubernetes:batch/v1:Job":
             return ["Job", `\`${k8sName(r).replace(/-[0-9a-f]{10}$/, "-<config hash>")}\``];
         case "kubernetes:core/v1:Namespace":

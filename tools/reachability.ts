@@ -9,6 +9,7 @@
 import { CNPG_LABELS, instancePodLabels, poolerPodLabels } from "../components/postgres/naming";
 import { PORTS, PROMETHEUS_POD, CNPG_OPERATOR_POD } from "../components/platform/network-policies";
 import { formatIp, parseCidr } from "../components/shared/cidr";
+import { CONSOLE_TLS_PORT, MINIO_PORT, OPERATOR_LABELS } from "../components/minio/naming";
 import { NetworkPolicy, PodEndpoint, Source, ingressAllowed } from "./netpol";
 
 /** What the table is about: the stack's objects and the fence's config. */
@@ -69,6 +70,22 @@ export function stackPods(objects: readonly Record<string, any>[]): { workload: 
                     ],
                 },
             });
+        } else if (o.kind === "Tenant" && o.apiVersion === "minio.min.io/v2") {
+            // The MinIO operator labels a tenant's server pods v1.min.io/tenant and v1.min.io/pool.
+            const name = o.metadata.name;
+            const pool = o.spec.pools[0].name;
+            out.push({
+                workload: name,
+                pod: {
+                    namespace: ns,
+                    name: `${name}-${pool}-0`,
+                    labels: { [OPERATOR_LABELS.tenant]: name, [OPERATOR_LABELS.pool]: pool },
+                    ports: [
+                        { name: "https-minio", containerPort: MINIO_PORT },
+                        { name: "https-console", containerPort: CONSOLE_TLS_PORT },
+                    ],
+                },
+            });
         } else if (o.kind === "Pooler") {
             const name = o.metadata.name;
             out.push({
@@ -110,6 +127,7 @@ export function sources(input: ReachabilityInput, pods: { workload: string; pod:
         pod("Prometheus", input.monitoringNamespace, { ...PROMETHEUS_POD, prometheus: "kube-prometheus-stack" }),
         pod("CloudNativePG operator", input.cnpgNamespace, { ...CNPG_OPERATOR_POD }),
         pod("Barman Cloud plugin", input.cnpgNamespace, { app: "barman-cloud" }),
+        pod("MinIO operator", "minio-operator", { "app.kubernetes.io/name": "operator" }),
         ...own,
         ...input.peerCidrs.slice(0, 1).map((c) => ({
             label: `peer region address (${addressIn(c)})`,

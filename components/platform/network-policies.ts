@@ -74,6 +74,18 @@ export interface DataNetworkPoliciesArgs {
             readonly sentinels: boolean;
         }[];
     };
+    /**
+     * The MinIO tenant of the minio namespace (components/minio/naming.ts minioNetwork): its server pods, the setup
+     * Job's pods, the S3 port (also internode, metrics and the peer's replication) and the console port.
+     */
+    readonly minio?: {
+        readonly podSelector: Readonly<Record<string, string>>;
+        readonly setupJobSelector: Readonly<Record<string, string>>;
+        readonly s3Port: number;
+        readonly consolePort: number;
+    };
+    /** Namespace of the MinIO operator. Defaults to operatorNamespaces.minio ("minio-operator"). */
+    readonly minioOperatorNamespace?: string;
     /** Namespace of the CloudNativePG operator. Defaults to operatorNamespaces.cnpg ("cnpg-system"). */
     readonly cnpgNamespace?: string;
     /** Domains that get a default-deny ingress policy. Defaults to FENCED_DOMAINS. */
@@ -181,6 +193,27 @@ export function networkPolicyObjects(a: DataNetworkPoliciesArgs): NetworkPolicyO
                 ]),
             );
         }
+    }
+    if (a.minio) {
+        const m = a.minio;
+        const self = { ...m.podSelector };
+        const minioOperator: Peer = {
+            namespaceSelector: {
+                matchLabels: { "kubernetes.io/metadata.name": a.minioOperatorNamespace ?? operatorNamespaces.minio },
+            },
+        };
+        out.push(
+            policy("minio-tenant", ns.minio, self, [
+                rule([apps], [m.s3Port, m.consolePort]),
+                // Internode traffic, the setup Job (mc) and the operator (health, admin API) all use the S3 port.
+                rule([{ podSelector: { matchLabels: self } }], [m.s3Port]),
+                rule([{ podSelector: { matchLabels: { ...m.setupJobSelector } } }], [m.s3Port]),
+                rule([minioOperator], [m.s3Port]),
+                // MinIO serves its metrics on the S3 port (bearer-token protected): Prometheus reaches that port.
+                rule([prometheus], [m.s3Port]),
+                ...withCrossRegion(true, m.s3Port),
+            ]),
+        );
     }
     return out;
 }

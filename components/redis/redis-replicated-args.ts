@@ -18,8 +18,6 @@ import {
 import { redisServerNames } from "./server-set";
 import { PATHS, REDIS_PORT, SECRET_KEYS, SENTINEL_PORT, serviceFqdn } from "./workload";
 
-/** Label that lets a namespace's pods reach the Sentinels (the NetworkPolicy admits it). */
-export const SENTINEL_CLIENT_NAMESPACE_LABEL = "geo-data/redis-sentinel-client";
 
 /** Arguments of RedisReplicated (with the shared RedisServerArgs). */
 export interface RedisReplicatedArgs extends RedisServerArgs {

@@ -1,18 +1,16 @@
 /**
  * The Sentinels of RedisReplicated's primary region: a server set (createRedisServerSet) of Sentinel pods
- * that read the data set's Secret, seed their sentinel.conf from the data pods' ROLE at start, and a
- * NetworkPolicy that admits only this namespace and namespaces labelled as Sentinel clients.
+ * that read the data set's Secret and seed their sentinel.conf from the data pods' ROLE at start. Who reaches
+ * them is the network fence's business (components/platform/network-policies.ts).
  */
-import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { sentinelInitScript } from "./conf";
-import { containerSecurityContext, meta, resources as resourcesOf } from "../shared/k8s";
+import { containerSecurityContext, resources as resourcesOf } from "../shared/k8s";
 import { HELPER_RESOURCES, SENTINEL_RESOURCES } from "./sizing";
 import { sentinelCommand } from "./sessions-scripts";
 import { createRedisServerSet, RedisServerSet, RedisServerSetSpec } from "./server-set";
 import {
     ResolvedRedisReplicatedArgs,
-    SENTINEL_CLIENT_NAMESPACE_LABEL,
     announcedNames,
     redisReplicatedNames,
     replicatedSentinelConf,
@@ -128,33 +126,6 @@ export function createSentinels(
         tls: { secret: data.tlsSecret },
         statefulSetName: `${name}-sentinel`,
         dependsOn: [data.statefulSet],
-        // Sentinels require the password (requirepass, from the Secret); where NetworkPolicies are enforced,
-        // only pods of this namespace and of namespaces labelled `geo-data/redis-sentinel-client: "true"` reach them.
-        afterPdb: ({ labels, selector }) =>
-            new k8s.networking.v1.NetworkPolicy(
-                `${name}-sentinel-netpol`,
-                {
-                    metadata: meta(spec.names.base, ns, labels),
-                    spec: {
-                        podSelector: { matchLabels: selector },
-                        policyTypes: ["Ingress"],
-                        ingress: [
-                            {
-                                from: [
-                                    { podSelector: {} },
-                                    {
-                                        namespaceSelector: {
-                                            matchLabels: { [SENTINEL_CLIENT_NAMESPACE_LABEL]: "true" },
-                                        },
-                                    },
-                                ],
-                                ports: [{ port: SENTINEL_PORT, protocol: "TCP" }],
-                            },
-                        ],
-                    },
-                },
-                { parent },
-            ),
     });
     return serviceFqdn(spec.names.client, ns);
 }

@@ -37,7 +37,7 @@ export function createCredentials(
     username: string,
     secretName: string,
     given?: pulumi.Input<string>,
-): RoleCredentials {
+): RoleCredentials & { readonly resource: k8s.core.v1.Secret } {
     const password = pulumi.secret(
         given ??
             new random.RandomPassword(
@@ -46,7 +46,7 @@ export function createCredentials(
                 { parent: s.parent },
             ).result,
     );
-    new k8s.core.v1.Secret(
+    const resource = new k8s.core.v1.Secret(
         `${s.name}-${role}-secret`,
         {
             metadata: meta(secretName, s.namespace, s.labels),
@@ -55,7 +55,7 @@ export function createCredentials(
         },
         { parent: s.parent, additionalSecretOutputs: ["stringData", "data"] },
     );
-    return { username, password, secretName };
+    return { username, password, secretName, resource };
 }
 
 /** A Secret `secretName` of `type` (Opaque, kubernetes.io/tls) holding PEM `data`, named `${name}-tls-${role}`. */

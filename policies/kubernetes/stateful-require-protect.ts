@@ -1,14 +1,14 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { TYPES } from "../lib";
+import { MINIO_TENANT, TYPES } from "../lib";
 
 /**
- * Resources holding data (database clusters, backup buckets, the keys that decrypt them) are protected, so
+ * Resources holding data (database clusters, MinIO tenants, buckets, the keys that decrypt them) are protected, so
  * a refactor or a mistaken `pulumi destroy` cannot delete them.
  */
 export const statefulRequireProtect: ResourceValidationPolicy = {
     name: "stateful-require-protect",
     description:
-        "Stateful resources (CloudNativePG Clusters, S3 buckets, KMS keys, Strimzi Kafkas, KafkaNodePools and KafkaTopics) must have the protect resource option.",
+        "Stateful resources (CloudNativePG Clusters, S3 buckets, KMS keys, MinIO Tenants, Strimzi Kafkas, KafkaNodePools and KafkaTopics) must have the protect resource option.",
     enforcementLevel: "mandatory",
     severity: "high",
     remediationSteps:
@@ -25,6 +25,7 @@ export const statefulRequireProtect: ResourceValidationPolicy = {
                     TYPES.kafka,
                     TYPES.kafkaNodePool,
                     TYPES.kafkaTopic,
+                    MINIO_TENANT,
                 ],
             },
         },

@@ -12,6 +12,7 @@ import { DISASTER_KEY, PRIMARY_KEY, TOKEN_KEY, parsePair } from "./config";
 import { Procedure, Step, sh } from "./procedure";
 import { redisSessionsSteps } from "./redis-sessions";
 import { kafkaSteps } from "./kafka";
+import { minioSteps } from "./minio";
 
 /** TTL of the writer CNAME: how long clients may keep resolving the old primary region after a switch. */
 export const WRITER_TTL_SECONDS = 30;
@@ -23,6 +24,7 @@ function dataLossBound(
     all: RegionConfig[],
     redisLine: string,
     kafkaLine: string,
+    minioLine: string,
 ): string[] {
     // The role: secondary stack owns both replication directions, so its setting is the one in force.
     const owner = all.find((c) => c.role === "secondary") ?? survivor;
@@ -35,6 +37,7 @@ function dataLossBound(
         `if streaming was already down, archive_timeout (5 min) plus ${s3}.`,
         redisLine,
         kafkaLine,
+        minioLine,
         `If ${lost.region} may come back soon, waiting for it and running the planned switchover loses nothing.`,
     ];
 }
@@ -69,6 +72,7 @@ export function switchoverSteps(
     const { writer, regional: regionalWriter } = poolerHostnames(CLUSTER_NAME, tgt);
     const redis = redisSessionsSteps(cur, tgt, C, T);
     const kafka = kafkaSteps(cur, tgt, C, T);
+    const minio = minioSteps(cur, tgt, C, T);
 
     const verifyPostgres = (promoted: StackCommands, demoted: StackCommands, demotedCfg: RegionConfig): Step => ({
         title: `Verify PostgreSQL: ${promoted.stack} is primary, ${demoted.stack} replicates from it`,
@@ -162,6 +166,7 @@ export function switchoverSteps(
                 commands: [C.alerts, T.alerts],
                 notes: ["Both print nothing (Watchdog and other severity=none alerts are filtered out)."],
             },
+            minio.preflight,
             redis.drain,
             kafka.drain,
             {
@@ -209,6 +214,7 @@ export function switchoverSteps(
             verifyDns,
             redis.verify(true),
             kafka.verify(true),
+            minio.verify(true),
             commit(
                 `switchover: primaryRegion ${tgt.region} (${current} demoted, ${target} promoted with its demotion token)`,
             ),
@@ -274,6 +280,7 @@ export function switchoverSteps(
         verifyDns,
         redis.verify(false),
         kafka.verify(false),
+        minio.verify(false),
         commit(`disaster failover: primaryRegion ${tgt.region} (${cur.region} lost, ${target} promoted)`),
         {
             title: `When ${cur.region} is back: fence its old primary before anything else`,
@@ -308,6 +315,7 @@ export function switchoverSteps(
                 `The old ${lostServer} archive moves out of ${BACKUP_PREFIX}/ in both buckets (there it is neither replicated nor read; the bucket lifecycle expires it): the new cluster's empty-archive check passes (plugin-barman-cloud#842), and ${target}'s copy, which it reads when it is a replica again, does not mix the diverged timeline with the rebuilt one. If archiving still fails with "Expected empty archive": ${C.kubectlPg} annotate cluster ${CLUSTER_NAME} cnpg.io/skipEmptyWalArchiveCheck=enabled --overwrite`,
                 redis.rebuildNote,
                 kafka.rebuildNote,
+                ...minio.rebuildNotes,
             ],
         },
         {
@@ -334,7 +342,7 @@ export function switchoverSteps(
     return {
         title: `Disaster failover: ${target} (${tgt.region}) takes over from lost ${current} (${cur.region})`,
         preamble: [
-            ...dataLossBound(cur, tgt, Object.values(parsed), redis.dataLoss, kafka.dataLoss),
+            ...dataLossBound(cur, tgt, Object.values(parsed), redis.dataLoss, kafka.dataLoss, minio.dataLoss),
             `Run the steps in order, in one shell, from the repository root.`,
             ...preamble,
         ],
