@@ -142,7 +142,7 @@ describe("npm run plan", () => {
             process.execPath,
             [
                 "-r",
-                "ts-node/register/transpile-only",
+                "./tools/register.js",
                 "tools/plan.ts",
                 "--stack",
                 "us-east",
@@ -163,7 +163,7 @@ describe("npm run plan", () => {
 
     it("npm run policy exits 1 on a mandatory violation and prints it in CLI form", () => {
         const file = path.join(out, "us-east", "resources.json");
-        const ok = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/policy.ts", file], {
+        const ok = execFileSync(process.execPath, ["-r", "./tools/register.js", "tools/policy.ts", file], {
             cwd: ROOT,
             encoding: "utf8",
         });
@@ -184,7 +184,7 @@ describe("npm run plan", () => {
         const bad = path.join(out, "bad", "resources.json");
         fs.mkdirSync(path.dirname(bad), { recursive: true });
         fs.writeFileSync(bad, JSON.stringify(resources));
-        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/policy.ts", bad], {
+        const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "tools/policy.ts", bad], {
             cwd: ROOT,
             encoding: "utf8",
         });

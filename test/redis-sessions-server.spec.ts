@@ -64,7 +64,9 @@ async function redis(name: string, extra: string[] = []): Promise<Server> {
     const conf = path.join(dir, "redis.conf");
     // The password goes into a private file, never onto a command line; TLS only.
     fs.writeFileSync(conf, `${pki.conf(port)}requirepass "${password}"\nmasterauth "${password}"\n`, { mode: 0o600 });
+    // A replica's first (diskless) sync starts at once rather than after the default 5 s wait for more replicas.
     const command = ["redis-server", conf, "--bind", LOOPBACK, "--dir", dir, "--save", ""];
+    command.push("--repl-diskless-sync-delay", "0");
     return startServer(name, port, [...command, ...extra], { cwd: dir }, () => cli(port, ["PING"]));
 }
 
@@ -205,9 +207,15 @@ describe("sessions store across regions, real servers", function () {
             { cwd: sentinelDir },
             () => cli(sentinelPort, ["PING"]),
         );
-        // Sentinel refreshes a replica's INFO every 10 s and converts a replica reporting master after 8 s:
-        // 14 s covers the first conversion it would attempt.
-        const deadline = Date.now() + 14000;
+        // Sentinel refreshes a replica's INFO every info-period (10 s) and converts a replica reporting master
+        // 4 publish-periods (8 s) after it first reported so. SENTINEL DEBUG shortens both (1 s, 0.5 s: a
+        // conversion after 2 s); 6 s covers discovering the replica, two INFO rounds and the first conversion
+        // it would attempt (with the shared names, the master turns replica within about 3 s).
+        assert.equal(
+            await cli(sentinelPort, ["SENTINEL", "DEBUG", "info-period", "1000", "publish-period", "500"]),
+            "OK",
+        );
+        const deadline = Date.now() + 6000;
         while (Date.now() < deadline) {
             assert.equal(await role(master.port), "master", "Sentinel turned the us-east master into a replica");
             await sleep(500);

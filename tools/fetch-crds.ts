@@ -4,7 +4,7 @@
  * against its pinned sha256, so a moved tag or a tampered download fails instead of validating against
  * a different schema.
  *
- * Usage: `npx ts-node tools/fetch-crds.ts` (or `npm run fetch-crds`).
+ * Usage: `npm run fetch-crds`.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";

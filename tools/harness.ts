@@ -203,8 +203,10 @@ async function renderUncached(opts: RenderOptions): Promise<RenderResult> {
 
     // A program that exports a function (`export = async () => outputs`) registers its resources when
     // called, so its modules can stay loaded between stacks (a third faster); a module that registers them
-    // at load time must be loaded afresh.
-    if (typeof require.cache[require.resolve(program)]?.exports !== "function") clearProgramModules();
+    // at load time must be loaded afresh. Before its first load nothing of it has run: the modules the
+    // tools already loaded (config/, components/shared/) are kept rather than loaded a second time.
+    const loaded = require.cache[require.resolve(program)];
+    if (loaded && typeof loaded.exports !== "function") clearProgramModules();
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
     await pulumi.runtime.setMocks(
         {

@@ -4,7 +4,7 @@
  * bucket policy), the KMS key (unless one is configured) and the IRSA role the database pods use, which
  * may touch only its own prefix of this bucket.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../shared/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, argChecks, arnOf, intBetween, oidcProviderInRegion } from "../shared/validate";
 

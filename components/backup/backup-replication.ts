@@ -22,7 +22,7 @@
  * makes no API call to the lost region. Both buckets must be in the account the us-west stack deploys to
  * (a replication role is passed by, and belongs to, the source bucket's owner).
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../shared/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { regionCode } from "../shared/naming";
 import { argChecks, arnOf, intBetween } from "../shared/validate";

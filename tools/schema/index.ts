@@ -47,7 +47,7 @@ export interface SchemaIssue {
 export function compileAllCrds(crdDir?: string): string[] {
     const crds = catalog(path.resolve(crdDir ?? defaultCrdDir()));
     const kinds = crds.servedKinds();
-    for (const [group, version, kind] of kinds) crds.lookup(group, version, kind);
+    for (const [group, version, kind] of kinds) crds.lookup(group, version, kind, true);
     compilePendingSubtrees();
     return kinds.map((k) => k.join("/"));
 }

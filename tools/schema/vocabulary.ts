@@ -3,7 +3,7 @@
  * (CEL rules, list types; the rest as no-op vocabulary), Go patterns, structural schemas made strict about
  * unknown fields, and large subtrees compiled only when a value reaches them.
  */
-import Ajv, { AnySchemaObject, ErrorObject, SchemaObject, ValidateFunction } from "ajv";
+import Ajv, { _, AnySchemaObject, ErrorObject, SchemaObject, ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import { CelRule, DataValidateFunction, RuleCounts, compileCelKeyword, prepareCelRule } from "./cel";
 import { describeErrors } from "./errors";
@@ -35,6 +35,44 @@ function compileListTypeKeyword(listType: string, parentSchema: AnySchemaObject)
         validate.errors = errors;
         return errors.length === 0;
     };
+    return describe(validate, { k: "list", listType, keys });
+}
+
+/**
+ * How a keyword validator is rebuilt when a compiled validator is loaded from the on-disk cache
+ * (crd-cache.ts): the generated code calls `rt.keyword(<this, as JSON>)` where ajv held the closure.
+ */
+export type KeywordDescriptor =
+    | { k: "list"; listType: string; keys?: string[] }
+    | { k: "cel"; rules: CelRule[]; type: unknown }
+    | { k: "lazy"; part: number };
+
+const descriptors = new WeakMap<object, () => KeywordDescriptor>();
+
+function describe<T extends object>(validate: T, d: KeywordDescriptor | (() => KeywordDescriptor)): T {
+    descriptors.set(validate, typeof d === "function" ? d : () => d);
+    return validate;
+}
+
+/** Rebuilds a keyword validator from its descriptor; `part(i)` is the i-th compiled part of the cached kind. */
+export function keywordFromDescriptor(
+    d: KeywordDescriptor,
+    part: (i: number) => ValidateFunction,
+): DataValidateFunction {
+    if (d.k === "list") return compileListTypeKeyword(d.listType, { "x-kubernetes-list-map-keys": d.keys });
+    if (d.k === "lazy") return lazyValidator(() => part(d.part));
+    // CEL rules are parsed when the value is first reached, as in a fresh compile
+    let compiled: DataValidateFunction | undefined;
+    const validate: DataValidateFunction = (data, ctx) => {
+        if (!compiled) {
+            const counts = { compiled: 0, skippedOldSelf: 0, skippedUnsupported: [] };
+            for (const r of d.rules) prepareCelRule(r.rule, counts);
+            compiled = compileCelKeyword(d.rules, { type: d.type } as AnySchemaObject);
+        }
+        const ok = compiled(data, ctx) as boolean;
+        validate.errors = compiled.errors;
+        return ok;
+    };
     return validate;
 }
 
@@ -45,7 +83,8 @@ const ajv = new Ajv({
     strictRequired: false,
     useDefaults: true,
     validateSchema: false,
-    code: { regExp: goRegExp, optimize: false },
+    // source: kept so a compiled validator can be written out as code (crd-cache.ts)
+    code: { regExp: goRegExp, optimize: false, source: true },
 });
 addFormats(ajv);
 ajv.addVocabulary([
@@ -61,7 +100,8 @@ ajv.addKeyword({
     schemaType: "array",
     post: true,
     errors: true,
-    compile: compileCelKeyword,
+    compile: (rules: CelRule[], parentSchema: AnySchemaObject) =>
+        describe(compileCelKeyword(rules, parentSchema), { k: "cel", rules, type: parentSchema.type }),
 });
 ajv.addKeyword({
     keyword: "x-kubernetes-list-type",
@@ -81,6 +121,9 @@ const LAZY_MIN_NODES = 40;
 /** Compilers of the lazy subtrees not compiled yet (run by {@link compileAllCrds}). */
 const uncompiled = new Set<() => ValidateFunction>();
 
+/** The lazy subtrees created while {@link compileCrdSchemaParts} runs, with their compilers. */
+let collecting: Map<object, () => ValidateFunction> | undefined;
+
 /** ajv keyword wrapping a subtree that is compiled the first time a value reaches it. */
 function compileLazyKeyword(subtree: SchemaObject): DataValidateFunction {
     let compiled: ValidateFunction | undefined;
@@ -89,11 +132,20 @@ function compileLazyKeyword(subtree: SchemaObject): DataValidateFunction {
         return (compiled ??= ajv.compile(subtree));
     };
     uncompiled.add(compile);
+    const validate = lazyValidator(compile);
+    collecting?.set(validate, compile);
+    return validate;
+}
+
+/** The validator of a lazy subtree: `sub()` gives the subtree's compiled validator on first use. */
+function lazyValidator(sub: () => ValidateFunction): DataValidateFunction {
+    let compiled: ValidateFunction | undefined;
     const validate: DataValidateFunction = (data, ctx) => {
-        const sub = compiled ?? compile();
-        if (sub(data, ctx)) return true;
+        compiled ??= sub();
+        const sub_ = compiled;
+        if (sub_(data, ctx)) return true;
         // described here, where the subtree's schema paths are still meaningful
-        validate.errors = describeErrors(sub.errors ?? []).map((d) => ({
+        validate.errors = describeErrors(sub_.errors ?? []).map((d) => ({
             keyword: "x-geo-described",
             instancePath: d.path,
             message: d.message,
@@ -151,6 +203,51 @@ export function compileCrdSchema(schema: SchemaObject, counts: RuleCounts): Vali
     const prepared = structuredClone(schema);
     prepare(prepared, counts);
     return ajv.compile(prepared);
+}
+
+/**
+ * Compiles a CRD version's schema like {@link compileCrdSchema}, and every lazy subtree under it too, and
+ * returns them as parts: part 0 is the kind's validator, the others its subtrees. Each keyword validator
+ * ajv holds in these parts is given the code that rebuilds it from the cache (`rt.keyword(...)`), so
+ * ajv's standalone code generation can write the parts out (crd-cache.ts).
+ */
+export function compileCrdSchemaParts(schema: SchemaObject, counts: RuleCounts): ValidateFunction[] {
+    const lazy = new Map<object, () => ValidateFunction>();
+    collecting = lazy;
+    const parts: ValidateFunction[] = [];
+    const index = new Map<object, number>();
+    try {
+        parts.push(compileCrdSchema(schema, counts));
+        // compiling a subtree can create more lazy subtrees; Map iteration visits those too
+        for (const [validate, compile] of lazy) {
+            const sub = compile();
+            if (!index.has(sub)) {
+                index.set(sub, parts.length);
+                parts.push(sub);
+            }
+            describe(validate, () => ({ k: "lazy", part: index.get(sub)! }));
+        }
+    } finally {
+        collecting = undefined;
+    }
+    for (const part of parts) {
+        const values = (part.source?.scopeValues ?? {}) as Record<
+            string,
+            Iterable<{ value?: { ref?: unknown; code?: unknown } }>
+        >;
+        for (const name of values.keyword ?? []) {
+            const ref = name.value?.ref;
+            const d = ref && typeof ref === "function" ? descriptors.get(ref) : undefined;
+            if (!d || !name.value) throw new Error("crd cache: a keyword validator without a descriptor");
+            name.value.code = _`rt.keyword(${JSON.stringify(d())})`;
+        }
+    }
+    return parts;
+}
+
+/** The ajv instance (for standalone code generation). */
+export function ajvInstance(): Ajv {
+    return ajv;
 }
 
 /** Compiles every lazy subtree not compiled yet, including those that compiling one registers. */
