@@ -10,7 +10,7 @@
  * SSE-KMS like every bucket of the stack; noncurrent versions (objects MinIO deleted after the source
  * version expired) go after `noncurrentExpirationDays`.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../shared/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { irsaTrustPolicy, tlsOnlyBucketPolicy } from "../backup/backup-bucket";
 import { regionCode } from "../shared/naming";
