@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { DataRegion } from "./components/region";
 import { PairInfo, checkPair, checkPromotion } from "./components/shared/pair";
+import { RedisVolumes, redisVolumeChangeWarning } from "./components/redis/volumes";
 
 export = async () => {
     const config = loadConfig();
@@ -33,6 +34,12 @@ export = async () => {
         },
         (await selfStack.getOutputDetails("pair")).value as PairInfo | undefined,
     );
+    const redisVolumes: RedisVolumes = { storageSize: config.redis.storageSize, storageClass: config.storageClass };
+    const volumeWarning = redisVolumeChangeWarning(
+        redisVolumes,
+        (await selfStack.getOutputDetails("redisVolumes")).value as RedisVolumes | undefined,
+    );
+    if (volumeWarning) pulumi.log.warn(volumeWarning);
     let primaryStack: pulumi.StackReference | undefined;
     if (config.primaryStack) {
         primaryStack = new pulumi.StackReference("primary-stack", { name: config.primaryStack });
@@ -99,6 +106,8 @@ export = async () => {
                 secretName: region.redisSessions.secretName,
             },
         },
+        /** The Redis volume settings of this deployment (the next update warns when they change: see components/redis/volumes.ts). */
+        redisVolumes,
         /** The sessions store's password, generated once by the primary-role stack: secret output only. */
         ...(config.role === "primary" ? { redisSessionsPassword: region.redisSessions.password } : {}),
     };
