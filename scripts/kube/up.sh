@@ -65,11 +65,12 @@ openssl_quiet ec -in sa.key -pubout -out sa.pub
   --initial-cluster "geo=http://127.0.0.1:$peer_port" --unsafe-no-fsync --log-level warn >"$dir/etcd.log" 2>&1 &
 pids+=($!)
 
+# --allow-privileged as on EKS: whether a privileged pod runs is then Pod Security's decision, as there.
 "$bin/kube-apiserver" \
   --bind-address 127.0.0.1 --secure-port "$api_port" \
   --etcd-servers "http://127.0.0.1:$etcd_port" \
   --tls-cert-file "$dir/apiserver.crt" --tls-private-key-file "$dir/apiserver.key" \
-  --client-ca-file "$dir/ca.crt" --authorization-mode RBAC \
+  --client-ca-file "$dir/ca.crt" --authorization-mode RBAC --allow-privileged=true \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "$dir/sa.pub" --service-account-signing-key-file "$dir/sa.key" \
   --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none \

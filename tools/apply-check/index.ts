@@ -10,7 +10,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT } from "../harness";
+import { ROOT, RecordedResource } from "../harness";
 import { StackPlan, addOverride, plan } from "../plan";
 import { defaultCrdDir } from "../schema/crd-catalog";
 import { stackNames } from "../stack-config";
@@ -117,32 +117,37 @@ export async function renderAll(args: ApplyCheckArgs, variants: Variant[]): Prom
     return { base, variants: out };
 }
 
+/** One stack's objects to check: its base render and, per update, the render to apply over it. */
+export interface StackInput {
+    stack: string;
+    resources: RecordedResource[];
+    variants: { variant: Variant; resources: RecordedResource[] }[];
+}
+
+/** The inputs of each stack of `renders`. */
+export function stackInputs(renders: Renders): StackInput[] {
+    return renders.base.map((p) => ({
+        stack: p.render.stack,
+        resources: p.render.resources,
+        variants: renders.variants.map(({ variant, plans }) => ({
+            variant,
+            resources: plans.find((x) => x.render.stack === p.render.stack)!.render.resources,
+        })),
+    }));
+}
+
 /** Applies one stack's base render, then each variant over it; leaves the cluster as it found it. */
-export async function checkStack(
-    client: KubeClient,
-    stack: string,
-    renders: Renders,
-    version: string,
-): Promise<StackReport> {
-    const basePlan = renders.base.find((p) => p.render.stack === stack)!;
-    const { entries, skipped } = entriesOf(basePlan.render.resources);
+export async function checkStack(client: KubeClient, input: StackInput, version: string): Promise<StackReport> {
+    const { entries, skipped } = entriesOf(input.resources);
     const levels = enforceLevelsOf(entries.map((e) => e.obj));
     const t0 = Date.now();
     const result = await applyAll(client, entries, levels);
     const t1 = Date.now();
     const updates: UpdateReport[] = [];
-    for (const { variant, plans } of renders.variants) {
-        const p = plans.find((x) => x.render.stack === stack)!;
-        const next: Entry[] = entriesOf(p.render.resources).entries;
-        updates.push(
-            await applyUpdate(
-                client,
-                variant,
-                entries,
-                next,
-                new Map([...levels, ...enforceLevelsOf(next.map((e) => e.obj))]),
-            ),
-        );
+    for (const { variant, resources } of input.variants) {
+        const next: Entry[] = entriesOf(resources).entries;
+        const nextLevels = new Map([...levels, ...enforceLevelsOf(next.map((e) => e.obj))]);
+        updates.push(await applyUpdate(client, variant, entries, next, nextLevels));
     }
     const t2 = Date.now();
     await removeAll(
@@ -150,7 +155,7 @@ export async function checkStack(
         entries.map((e) => e.obj),
     );
     const report = {
-        stack,
+        stack: input.stack,
         kubernetesVersion: version,
         ...result,
         skipped,
@@ -231,7 +236,7 @@ export async function applyCheck(args: ApplyCheckArgs, kubeconfig: string, rende
         if (crdRejections.length)
             throw new Error(`pinned CRDs rejected: ${crdRejections.map((f) => `${f.name}: ${f.message}`).join("; ")}`);
         const reports: StackReport[] = [];
-        for (const p of renders.base) reports.push(await checkStack(client, p.render.stack, renders, version));
+        for (const input of stackInputs(renders)) reports.push(await checkStack(client, input, version));
         fs.mkdirSync(args.out, { recursive: true });
         for (const r of reports)
             fs.writeFileSync(path.join(args.out, `${r.stack}.json`), JSON.stringify(r, null, 2) + "\n");

@@ -132,13 +132,11 @@ export function runCheckov(binary: string, outDir: string, stacks: string[], ski
                 ?.failed.push({ check: c.check_id, name: c.check_name, resource: c.resource });
         }
         for (const c of rep.results?.skipped_checks ?? []) {
-            results
-                .get(stackOf(c.file_path) ?? "")
-                ?.skipped.push({
-                    check: c.check_id,
-                    resource: c.resource,
-                    reason: c.check_result?.suppress_comment ?? "",
-                });
+            results.get(stackOf(c.file_path) ?? "")?.skipped.push({
+                check: c.check_id,
+                resource: c.resource,
+                reason: c.check_result?.suppress_comment ?? "",
+            });
         }
         for (const res of results.values()) res.checkovVersion = rep.summary?.checkov_version ?? "";
     }
