@@ -7,7 +7,8 @@
 #   scripts/kube/up.sh -- CMD ARGS...  start, run CMD with KUBECONFIG exported, stop; exits with CMD's status
 #
 # Everything (data, certificates, logs, kubeconfig) lives in one temporary directory removed on exit
-# (GEO_KUBE_KEEP=1 keeps it). GEO_KUBE_READY_TIMEOUT bounds the wait for /readyz (default 90 s).
+# (GEO_KUBE_KEEP=1 keeps it). GEO_KUBE_READY_TIMEOUT bounds the wait for /readyz (default 90 s). Serving, it
+# also stops when the process GEO_KUBE_PARENT_PID (default: its parent) is gone.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 [ "${1:-}" = "--" ] && shift
