@@ -232,7 +232,9 @@ export async function applyCheck(args: ApplyCheckArgs, kubeconfig: string, rende
     try {
         const version = (await client.request("GET", "/version")).body?.gitVersion ?? "unknown";
         const crdDir = defaultCrdDir();
-        const crdRejections = await installCrds(client, readCrds(crdDir));
+        const crds = readCrds(crdDir);
+        if (!crds.length) throw new Error(`no CRDs in ${crdDir}: set GEO_CRD_DIR or run npm run fetch-crds`);
+        const crdRejections = await installCrds(client, crds);
         if (crdRejections.length)
             throw new Error(`pinned CRDs rejected: ${crdRejections.map((f) => `${f.name}: ${f.message}`).join("; ")}`);
         const reports: StackReport[] = [];
