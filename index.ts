@@ -12,6 +12,7 @@ import { loadConfig } from "./config";
 import { DataRegion } from "./components/region";
 import { PairInfo, checkPair, checkPromotion } from "./components/shared/pair";
 import { KAFKA_PEER_OUTPUT, kafkaPeerOutput } from "./components/kafka/peer";
+import { RedisVolumes, redisVolumeChangeWarning } from "./components/redis/volumes";
 
 export = async () => {
     const config = loadConfig();
@@ -34,6 +35,12 @@ export = async () => {
         },
         (await selfStack.getOutputDetails("pair")).value as PairInfo | undefined,
     );
+    const redisVolumes: RedisVolumes = { storageSize: config.redis.storageSize, storageClass: config.storageClass };
+    const volumeWarning = redisVolumeChangeWarning(
+        redisVolumes,
+        (await selfStack.getOutputDetails("redisVolumes")).value as RedisVolumes | undefined,
+    );
+    if (volumeWarning) pulumi.log.warn(volumeWarning);
     let primaryStack: pulumi.StackReference | undefined;
     if (config.primaryStack) {
         primaryStack = new pulumi.StackReference("primary-stack", { name: config.primaryStack });
@@ -115,6 +122,8 @@ export = async () => {
         ...(region.redisCertificates
             ? { redisPeerTls: pulumi.secret(region.redisCertificates.materialFor(config.peerRegion)) }
             : {}),
+        /** The Redis volume settings of this deployment (the next update warns when they change: see components/redis/volumes.ts). */
+        redisVolumes,
         /** The sessions store's password, generated once by the primary-role stack: secret output only. */
         ...(config.role === "primary" ? { redisSessionsPassword: region.redisSessions.password } : {}),
         /** Kafka: bootstrap addresses (in-cluster and cross-region), CA Secret, aliases and the mirror running here. */

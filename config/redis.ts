@@ -53,7 +53,8 @@ export const REDIS_KEYS = {
     redisStorageSize: {
         type: "string",
         default: "10Gi",
-        description: "Data volume (AOF + RDB) of each Redis server pod (binary units, e.g. 10Gi).",
+        description:
+            "Data volume (AOF + RDB) of each Redis server pod (binary units, e.g. 10Gi). Set at creation: a later change leaves running StatefulSets and their volumes as they are (volume claim templates are immutable); grow existing volumes as docs/redis.md describes.",
     },
     redisSentinels: {
         type: "integer",

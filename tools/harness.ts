@@ -25,6 +25,7 @@ export interface RecordedOptions {
     retainOnDelete?: boolean;
     deleteBeforeReplace?: boolean;
     ignoreChanges?: string[];
+    replaceOnChanges?: string[];
     dependsOn?: string[];
     provider?: string;
 }
@@ -263,6 +264,7 @@ async function renderUncached(opts: RenderOptions): Promise<RenderResult> {
         if (o.retainOnDelete !== undefined) options.retainOnDelete = o.retainOnDelete;
         if (o.deleteBeforeReplace !== undefined) options.deleteBeforeReplace = o.deleteBeforeReplace;
         if (o.ignoreChanges?.length) options.ignoreChanges = [...o.ignoreChanges];
+        if (o.replaceOnChanges?.length) options.replaceOnChanges = [...o.replaceOnChanges];
         const depKeys = deps
             .filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d))
             .map((d) => keyOf.get(d) ?? "<unknown>");

@@ -16,6 +16,7 @@ import { manifestObjects, toYaml } from "./manifests";
 import { Violation, formatViolation, runPolicies } from "./policy-runner";
 import { SchemaIssue, validateManifests } from "./schema";
 import { loadStackConfig, stackNames } from "./stack-config";
+import { checkovSummary } from "./checkov";
 
 /** Parsed command line of plan. */
 export interface PlanArgs {
@@ -193,6 +194,12 @@ export function countByKind(resources: RecordedResource[]): string {
         .join(", ");
 }
 
+/** The checkov count for the manifests just written (not run here: npm run checkov; see tools/checkov). */
+function checkovLine(outDir: string, stack: string): string {
+    const dir = path.resolve(outDir);
+    return checkovSummary(path.dirname(dir), stack, fs.readFileSync(path.join(dir, "manifests.yaml"), "utf8"));
+}
+
 /** Prints the per-stack summary; returns the process exit status. */
 export function summarize(plans: StackPlan[], log: (line: string) => void = console.log): number {
     let failed = false;
@@ -209,6 +216,7 @@ export function summarize(plans: StackPlan[], log: (line: string) => void = cons
         );
         for (const v of p.violations) log(`    ${formatViolation(v)}`);
         if (p.outDir) log(`  wrote ${p.outDir}/{manifests.yaml,resources.json,outputs.json}`);
+        if (p.outDir) log(`  ${checkovLine(p.outDir, p.render.stack)}`);
         if (p.schemaIssues.length || mandatory.length) failed = true;
     }
     return failed ? 1 : 0;

@@ -31,6 +31,9 @@ import {
     shortHash,
 } from "./workload";
 
+/** The StatefulSet fields a claim-backed set keeps from its creation (see createRedisServerSet). */
+export const VOLUME_CLAIM_TEMPLATES_IGNORED = ["spec.volumeClaimTemplates"] as const;
+
 type Container = k8s.types.input.core.v1.Container;
 type ServicePort = k8s.types.input.core.v1.ServicePort;
 type StatefulSetSpec = k8s.types.input.apps.v1.StatefulSetSpec;
@@ -316,6 +319,11 @@ export function createRedisServerSet(
             parent,
             dependsOn: [configMap, secret, tlsSecret, headless, ...(opts.dependsOn ?? []), ...extra],
             protect: opts.protect,
+            // A StatefulSet's volumeClaimTemplates are immutable (the API server refuses the update, and
+            // Pulumi would delete and recreate the set, or stop at `protect`): a later redisStorageSize or
+            // storageClass change must not touch a running set. Existing volumes are grown in place instead
+            // (docs/redis.md "Growing the data volumes"); npm run apply-check proves the update is accepted.
+            ...(spec.claim ? { ignoreChanges: [...VOLUME_CLAIM_TEMPLATES_IGNORED] } : {}),
         },
     );
     new k8s.policy.v1.PodDisruptionBudget(

@@ -162,6 +162,9 @@ export function exporterContainer(secretName: string, res: Resources): Container
         resources: resourcesOf(res),
         securityContext: containerSecurityContext(true),
         readinessProbe: { httpGet: { path: "/health", port: "metrics" }, periodSeconds: 10 },
+        // /health answers while the exporter runs, whether or not Redis does: a hung exporter is restarted,
+        // a Redis outage restarts nothing.
+        livenessProbe: { httpGet: { path: "/health", port: "metrics" }, periodSeconds: 10, failureThreshold: 6 },
     };
 }
 
