@@ -13,8 +13,8 @@ import { imageTag, standardLabels } from "../shared/labels";
 import { CA_MOUNT, ENV, MC_CONFIG_DIR } from "./mc-script";
 import { MINIO_APP, minioNames } from "./naming";
 
-/** The mc image's user (any non-root UID works: mc only writes under MC_CONFIG_DIR). */
-export const MC_UID = 1000;
+/** The setup Job's UID: a high UID outside the host's range (mc needs no user of its own: it only writes under MC_CONFIG_DIR). */
+export const MC_UID = 10001;
 /** Requests and limits of the setup container. */
 export const SETUP_RESOURCES = {
     requests: { cpu: "50m", memory: "64Mi" },

@@ -18,7 +18,6 @@ import {
 import { redisServerNames } from "./server-set";
 import { PATHS, REDIS_PORT, SECRET_KEYS, SENTINEL_PORT, serviceFqdn } from "./workload";
 
-
 /** Arguments of RedisReplicated (with the shared RedisServerArgs). */
 export interface RedisReplicatedArgs extends RedisServerArgs {
     /** Instance name: Kubernetes objects are `redis-<instance>`, `redis-<instance>-sentinel`, … */
