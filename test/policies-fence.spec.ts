@@ -163,5 +163,20 @@ describe("fence policies", () => {
                 `Pooler geo-postgres/pg-pooler-rw: its LoadBalancer service has loadBalancerSourceRanges entry "10.20.0.0/33": the prefix length must be 0 to 32 for an IPv4 block. ${fix}`,
             ]);
         });
+        it("fails Kafka's cross-region listener without source ranges", async () => {
+            const r = await mutated("geo-kafka-cluster-kafka", (i) => {
+                delete i.spec.kafka.listeners.find((l: any) => l.name === "xregion").configuration
+                    .loadBalancerSourceRanges;
+            });
+            assert.deepEqual(await messages(serviceRequireLoadBalancerSourceRanges, r), [
+                `Kafka geo-kafka/events: listener xregion (loadbalancer) sets no loadBalancerSourceRanges, so every address that routes to the VPC reaches it. ${fix}`,
+            ]);
+        });
+        it("fails MinIO's replication endpoint without source ranges", async () => {
+            const r = await mutated("geo-minio-replication", (i) => delete i.spec.loadBalancerSourceRanges);
+            assert.deepEqual(await messages(serviceRequireLoadBalancerSourceRanges, r), [
+                `Service geo-minio/files-replication (LoadBalancer) sets no loadBalancerSourceRanges, so every address that routes to the VPC reaches it. ${fix}`,
+            ]);
+        });
     });
 });

@@ -18,12 +18,12 @@ export function sourceRangesProblem(spec: Record<string, any> | undefined): stri
 
 /**
  * Every cross-region load balancer (a LoadBalancer Service, the LoadBalancer services CloudNativePG manages for
- * a Cluster, and a Pooler's LoadBalancer service) must restrict its sources to the peer region's CIDR blocks.
+ * a Cluster, a Pooler's LoadBalancer service, and a Strimzi Kafka `loadbalancer` listener) must restrict its sources to the peer region's CIDR blocks.
  */
 export const serviceRequireLoadBalancerSourceRanges: ResourceValidationPolicy = {
     name: "service-require-load-balancer-source-ranges",
     description:
-        "LoadBalancer Services (plain, CloudNativePG managed services, Pooler service templates) must set loadBalancerSourceRanges to specific CIDR blocks.",
+        "LoadBalancer Services (plain, CloudNativePG managed services, Pooler service templates, Strimzi loadbalancer listeners) must set loadBalancerSourceRanges to specific CIDR blocks.",
     enforcementLevel: "mandatory",
     severity: "high",
     remediationSteps:
@@ -41,6 +41,16 @@ export const serviceRequireLoadBalancerSourceRanges: ResourceValidationPolicy = 
                     reportViolation(
                         `Cluster ${ref}: managed service ${s?.serviceTemplate?.metadata?.name ?? "?"} (LoadBalancer) ${p}. ${fix}`,
                     );
+            }
+        } else if (args.type === TYPES.kafka) {
+            // Strimzi puts a `loadbalancer` listener's configuration.loadBalancerSourceRanges on its NLB Services.
+            for (const l of args.props?.spec?.kafka?.listeners ?? []) {
+                if (l?.type !== "loadbalancer") continue;
+                const p = sourceRangesProblem({
+                    type: "LoadBalancer",
+                    loadBalancerSourceRanges: l.configuration?.loadBalancerSourceRanges,
+                });
+                if (p) reportViolation(`Kafka ${ref}: listener ${l.name} (loadbalancer) ${p}. ${fix}`);
             }
         } else if (args.type === TYPES.cnpgPooler) {
             const p = sourceRangesProblem(args.props?.spec?.serviceTemplate?.spec);
