@@ -36,6 +36,19 @@ import { tenantRequireTls } from "./minio/tenant-require-tls";
 import { tenantRequireCredentialsSecret } from "./minio/tenant-require-credentials-secret";
 import { tenantRequirePinnedImage } from "./minio/tenant-require-pinned-image";
 import { replicationRequireVersioning } from "./minio/replication-require-versioning";
+// Issue 15: HA, durability, security and cross-region gaps
+import { clusterRequirePdb } from "./postgres/cluster-require-pdb";
+import { objectstoreRequireMinRetention } from "./postgres/objectstore-require-min-retention";
+import { clusterDisallowSharedArchivePath } from "./postgres/cluster-disallow-shared-archive-path";
+import { sentinelRequireMinReplicas } from "./redis/sentinel-require-min-replicas";
+import { workloadRequirePdb } from "./kubernetes/workload-require-pdb";
+import { workloadRequireZoneSpread } from "./kubernetes/workload-require-zone-spread";
+import { workloadRequireSecurityContext } from "./kubernetes/workload-require-security-context";
+import { workloadDisallowSecretLiterals } from "./kubernetes/workload-disallow-secret-literals";
+import { bucketRequireTls } from "./aws/bucket-require-tls";
+import { bucketRequireReplication } from "./aws/bucket-require-replication";
+import { pairRequireAgreedPrimary } from "./pair/pair-require-agreed-primary";
+import { pairRequirePeerEndpoints } from "./pair/pair-require-peer-endpoints";
 
 /** Every policy of the geo-data pack. */
 export const policies: Policies = [
@@ -72,4 +85,17 @@ export const policies: Policies = [
     tenantRequireCredentialsSecret,
     tenantRequirePinnedImage,
     replicationRequireVersioning,
+    // Issue 15
+    clusterRequirePdb,
+    objectstoreRequireMinRetention,
+    clusterDisallowSharedArchivePath,
+    sentinelRequireMinReplicas,
+    workloadRequirePdb,
+    workloadRequireZoneSpread,
+    workloadRequireSecurityContext,
+    workloadDisallowSecretLiterals,
+    bucketRequireTls,
+    bucketRequireReplication,
+    pairRequireAgreedPrimary,
+    pairRequirePeerEndpoints,
 ];

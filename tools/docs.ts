@@ -17,6 +17,7 @@ import { reachabilityMarkdown } from "./reachability";
 import { loadStackConfig } from "./stack-config";
 import { RecordedResource, ROOT, resourceKey } from "./harness";
 import type { StackPlan } from "./plan";
+import { PackConfig, enforcementOf, loadPolicyConfig } from "./policy-runner";
 
 /** A generated section's markers in a Markdown file. */
 function markers(id: string): [string, string] {
@@ -77,26 +78,33 @@ export function syncPulumiYaml(text: string): string {
 
 // --- policies ----------------------------------------------------------------------------------------
 
-/** One row of the policy table: what the pack's own metadata says. */
-export function policyRow(p: Policy, area: string): string {
+/**
+ * One row of the policy table: what the pack's own metadata says, with the default enforcement and settings of
+ * the pack config (policies/policy-config.json) over the policy's own.
+ */
+export function policyRow(p: Policy, area: string, config: PackConfig = {}): string {
     const kind = "validateStack" in p ? "stack" : "resource";
     const props = (p.configSchema?.properties ?? {}) as Record<string, { default?: unknown }>;
+    const entry = config[p.name];
+    const configured: Record<string, unknown> = typeof entry === "object" && entry ? entry : {};
     const settings = Object.entries(props)
-        .filter(([, s]) => s.default !== undefined)
-        .map(([k, s]) => `\`${k}\` = ${JSON.stringify(s.default)}`)
+        .map(([k, s]) => [k, configured[k] ?? s.default] as const)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `\`${k}\` = ${JSON.stringify(v)}`)
         .join(", ");
-    return `| \`${p.name}\` | ${area} | ${p.enforcementLevel ?? "advisory"} (${kind}) | ${p.severity ?? ""} | ${cell(p.description)}${settings ? ` Settings: ${settings}.` : ""} | ${cell(p.remediationSteps ?? "")} |`;
+    return `| \`${p.name}\` | ${area} | ${enforcementOf(p, config)} (${kind}) | ${p.severity ?? ""} | ${cell(p.description)}${settings ? ` Settings: ${settings}.` : ""} | ${cell(p.remediationSteps ?? "")} |`;
 }
 
 /** docs/policies.md's table, from the pack's policies in pack order; `areas` maps a policy name to its folder. */
 export function policyTable(
     policies: readonly (ResourceValidationPolicy | StackValidationPolicy)[],
     areas: Record<string, string>,
+    config: PackConfig = {},
 ): string {
     return [
-        "| policy | area | enforcement | severity | what it requires | how to fix |",
+        "| policy | area | default enforcement | severity | what it requires | how to fix (remediation) |",
         "|---|---|---|---|---|---|",
-        ...policies.map((p) => policyRow(p, areas[p.name] ?? "?")),
+        ...policies.map((p) => policyRow(p, areas[p.name] ?? "?", config)),
     ].join("\n");
 }
 
@@ -296,7 +304,11 @@ export async function generateDocs(plans: StackPlan[], root = ROOT): Promise<Rec
         "docs/policies.md": replaceSection(
             read("docs/policies.md"),
             "policy-table",
-            policyTable(policies, policyAreas(root)),
+            policyTable(
+                policies,
+                policyAreas(root),
+                loadPolicyConfig(path.join(root, "policies", "policy-config.json")),
+            ),
             "docs/policies.md",
         ),
         "README.md": replaceSection(read("README.md"), "deploy-table", deployTable(summaries), "README.md"),

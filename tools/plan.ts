@@ -13,7 +13,7 @@ import { checkConfigsAgree } from "../components/shared/pair";
 import { policies } from "../policies/policies";
 import { RecordedResource, ROOT, RenderResult, StackOutputs, redact, renderStack } from "./harness";
 import { manifestObjects, toYaml } from "./manifests";
-import { Violation, formatViolation, runPolicies } from "./policy-runner";
+import { Violation, groupByPolicy, loadPolicyConfig, runPolicies } from "./policy-runner";
 import { SchemaIssue, validateManifests } from "./schema";
 import { loadStackConfig, stackNames } from "./stack-config";
 import { checkovSummary } from "./checkov";
@@ -123,7 +123,7 @@ export async function plan(args: PlanArgs): Promise<StackPlan[]> {
             render,
             objects,
             schemaIssues: validateManifests(objects),
-            violations: await runPolicies(policies, render.resources, { stack }),
+            violations: [],
         };
         rendered.set(stack, result);
         return result;
@@ -131,6 +131,17 @@ export async function plan(args: PlanArgs): Promise<StackPlan[]> {
 
     const plans: StackPlan[] = [];
     for (const stack of wanted) plans.push(await renderOne(stack));
+    // The policy pack, each stack with the pack's default config and the other rendered stacks' outputs as its
+    // peers (the pairwise view: the cross-region policies check both directions; tools/policy-runner.ts).
+    const config = loadPolicyConfig();
+    for (const p of rendered.values()) {
+        const peers = Object.fromEntries(
+            [...rendered.values()]
+                .filter((o) => o !== p)
+                .map((o) => [o.render.stack, o.render.outputs as Record<string, unknown>]),
+        );
+        p.violations = await runPolicies(policies, p.render.resources, { stack: p.render.stack, config, peers });
+    }
     writeAll(args.out, plans);
     return plans;
 }
@@ -214,7 +225,10 @@ export function summarize(plans: StackPlan[], log: (line: string) => void = cons
         log(
             `  policies: ${mandatory.length} mandatory, ${p.violations.length - mandatory.length} advisory violation(s)`,
         );
-        for (const v of p.violations) log(`    ${formatViolation(v)}`);
+        for (const g of groupByPolicy(p.violations)) {
+            log(`    ${g.policyName} (${g.enforcementLevel}): ${g.violations.length}`);
+            for (const v of g.violations) log(`      ${v.type} ${v.name}: ${v.message}`);
+        }
         if (p.outDir) log(`  wrote ${p.outDir}/{manifests.yaml,resources.json,outputs.json}`);
         if (p.outDir) log(`  ${checkovLine(p.outDir, p.render.stack)}`);
         if (p.schemaIssues.length || mandatory.length) failed = true;

@@ -11,7 +11,35 @@ import type {
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { PROJECT, RecordedResource, resourceKey, unwrapSecrets } from "./harness";
+import * as fs from "fs";
+import * as path from "path";
+import { ORGANIZATION, PROJECT, ROOT, RecordedResource, resourceKey, unwrapSecrets } from "./harness";
+
+/**
+ * A policy pack config as `pulumi preview --policy-pack-config` reads it: per policy name (or `all`) either an
+ * enforcement level or an object with `enforcementLevel` and the policy's configSchema properties.
+ */
+export type PackConfig = Record<
+    string,
+    EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)
+>;
+
+/** The pack's documented default config: policies/policy-config.json. */
+export const DEFAULT_POLICY_CONFIG = path.join(ROOT, "policies", "policy-config.json");
+
+/** Reads a pack config file (default: policies/policy-config.json). */
+export function loadPolicyConfig(file = DEFAULT_POLICY_CONFIG): PackConfig {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig;
+}
+
+/** The enforcement level the engine applies to `policy` under `config`: its entry, then `all`, then the policy's own. */
+export function enforcementOf(
+    policy: { name: string; enforcementLevel?: EnforcementLevel },
+    config: PackConfig = {},
+): EnforcementLevel {
+    const level = (e: PackConfig[string] | undefined) => (typeof e === "string" ? e : e?.enforcementLevel);
+    return level(config[policy.name]) ?? level(config.all) ?? policy.enforcementLevel ?? "advisory";
+}
 
 /** One violation, as the CLI would report it. */
 export interface Violation {
@@ -36,13 +64,15 @@ export function urnOf(r: RecordedResource, byKey: Map<string, RecordedResource>,
     return `urn:pulumi:${stack}::${PROJECT}::${types.join("$")}::${r.name}`;
 }
 
-function configFor(policy: ResourceValidationPolicy | StackValidationPolicy, overrides: Record<string, any>) {
+function configFor(policy: ResourceValidationPolicy | StackValidationPolicy, overrides: PackConfig) {
     const defaults: Record<string, unknown> = {};
     for (const [k, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
         if ((schema as { default?: unknown }).default !== undefined)
             defaults[k] = (schema as { default?: unknown }).default;
     }
-    return { ...defaults, ...(overrides[policy.name] ?? {}) };
+    const entry = overrides[policy.name];
+    const { enforcementLevel: _level, ...props } = typeof entry === "object" && entry ? entry : {};
+    return { ...defaults, ...props };
 }
 
 const isTypeOf = (type: string) => (cls: any) => cls?.__pulumiType === type;
@@ -54,8 +84,39 @@ const notApplicable = (reason?: string): never => {
 export interface PolicyRunOptions {
     /** Stack name, for URNs. */
     stack: string;
-    /** Per-policy config overrides (as in a policy pack config file). */
-    config?: Record<string, Record<string, unknown>>;
+    /** Pack config (as in a policy pack config file, e.g. loadPolicyConfig()); none = each policy's own defaults. */
+    config?: PackConfig;
+    /**
+     * Outputs of the other stacks of the pair, by stack name (`us-west`). A StackReference to one of them gets its
+     * outputs as props (what the engine gives stack policies); a stack this one does not reference is added as an
+     * offline-only StackReference `peer-<stack>`, so the cross-region policies also check the primary-role stack
+     * (with the real CLI that stack references no peer and is checked alone).
+     */
+    peers?: Record<string, Record<string, unknown>>;
+}
+
+/** `resources` plus, for each peer stack not referenced yet, a StackReference carrying its outputs. */
+function withPeers(resources: RecordedResource[], stack: string, peers: Record<string, Record<string, unknown>> = {}) {
+    const fq = (s: string) => `${ORGANIZATION}/${PROJECT}/${s}`;
+    const out = resources.map((r) => {
+        if (r.type !== "pulumi:pulumi:StackReference") return r;
+        const name = String(r.inputs?.name ?? "");
+        const peer = Object.keys(peers).find((s) => fq(s) === name);
+        return peer ? { ...r, inputs: { ...r.inputs, outputs: peers[peer], secretOutputNames: [] } } : r;
+    });
+    for (const [peer, outputs] of Object.entries(peers)) {
+        if (peer === stack || out.some((r) => r.type === "pulumi:pulumi:StackReference" && r.inputs?.name === fq(peer)))
+            continue;
+        out.push({
+            type: "pulumi:pulumi:StackReference",
+            name: `peer-${peer}`,
+            parent: `pulumi:pulumi:Stack::${PROJECT}-${stack}`,
+            custom: true,
+            inputs: { name: fq(peer), outputs, secretOutputNames: [] },
+            options: {},
+        });
+    }
+    return out;
 }
 
 /** Runs every enabled policy over the resources; returns the violations (advisory and mandatory). */
@@ -64,6 +125,7 @@ export async function runPolicies(
     resources: RecordedResource[],
     opts: PolicyRunOptions,
 ): Promise<Violation[]> {
+    resources = withPeers(resources, opts.stack, opts.peers);
     const byKey = new Map(resources.map((r) => [resourceKey(r), r]));
     const violations: Violation[] = [];
     const policyResources = new Map<string, PolicyResource>();
@@ -111,8 +173,7 @@ export async function runPolicies(
     }
 
     for (const policy of policies) {
-        const level: EnforcementLevel =
-            (opts.config?.[policy.name]?.enforcementLevel as EnforcementLevel) ?? policy.enforcementLevel ?? "advisory";
+        const level = enforcementOf(policy, opts.config);
         if (level === "disabled") continue;
         const cfg = configFor(policy, opts.config ?? {});
         const report = (target: { type: string; name: string; urn: string }) => (message: string, urn?: string) => {
@@ -172,6 +233,19 @@ export async function runPolicies(
         }
     }
     return violations;
+}
+
+/** Violations grouped by policy, in pack order of first appearance: what `npm run plan` prints. */
+export function groupByPolicy(
+    violations: Violation[],
+): { policyName: string; enforcementLevel: EnforcementLevel; violations: Violation[] }[] {
+    const groups = new Map<string, Violation[]>();
+    for (const v of violations) groups.set(v.policyName, [...(groups.get(v.policyName) ?? []), v]);
+    return [...groups].map(([policyName, vs]) => ({
+        policyName,
+        enforcementLevel: vs[0].enforcementLevel,
+        violations: vs,
+    }));
 }
 
 /** The CLI line of a violation: `<enforcement> <policy-name> <type> <name>: <message>`. */
