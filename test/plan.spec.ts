@@ -128,7 +128,8 @@ describe("npm run plan", () => {
             out: "/tmp/x",
         });
         assert.throws(() => parsePlanArgs(["--stak", "x"]), {
-            message: 'unknown argument "--stak" (expected --stack NAME, --config key=value, --out DIR)',
+            message:
+                'unknown argument "--stak" (expected --stack NAME, --config key=value, --out DIR, --diff REF, --json)',
         });
         assert.throws(() => parsePlanArgs(["--config", "novalue"]), {
             message: '--config expects key=value, got "novalue"',

@@ -17,6 +17,8 @@ import { Violation, groupByPolicy, loadPolicyConfig, runPolicies } from "./polic
 import { SchemaIssue, validateManifests } from "./schema";
 import { loadStackConfig, stackNames } from "./stack-config";
 import { checkovSummary } from "./checkov";
+import { Scorecard, scorecard, toMarkdown, toText } from "./ha/scorecard";
+import { readDrills } from "./ha/drills";
 
 /** Parsed command line of plan. */
 export interface PlanArgs {
@@ -31,6 +33,12 @@ export interface PlanArgs {
      * referenced stack with this plan's config: its deployed state (e.g. a lost region's last outputs).
      */
     stackReferences?: Record<string, StackOutputs>;
+    /** `--diff REF`: also render REF (a git ref) and print the scorecard change and per-resource diff. */
+    diff?: string;
+    /** `--json`: print one JSON document on stdout instead of the summary (progress stays on stderr). */
+    json?: boolean;
+    /** Called as each stack passes a phase (render, schema, policies, scorecard), with its duration. */
+    progress?: (stack: string, phase: string, seconds: number) => void;
 }
 
 /** The result of planning one stack. */
@@ -39,6 +47,8 @@ export interface StackPlan {
     objects: Record<string, any>[];
     schemaIssues: SchemaIssue[];
     violations: Violation[];
+    /** What the rendered resources survive (pod, node, zone, region), with RPO/RTO: tools/ha. */
+    scorecard?: Scorecard;
     /** Where the files were written (relative to the working directory), once written. */
     outDir?: string;
 }
@@ -63,7 +73,12 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
         if (a === "--stack") args.stacks.push(next());
         else if (a === "--out") args.out = path.resolve(next());
         else if (a === "--config") addOverride(args.overrides, next());
-        else throw new Error(`unknown argument "${a}" (expected --stack NAME, --config key=value, --out DIR)`);
+        else if (a === "--diff") args.diff = next();
+        else if (a === "--json") args.json = true;
+        else
+            throw new Error(
+                `unknown argument "${a}" (expected --stack NAME, --config key=value, --out DIR, --diff REF, --json)`,
+            );
     }
     return args;
 }
@@ -117,14 +132,18 @@ export async function plan(args: PlanArgs): Promise<StackPlan[]> {
                 secretOutputNames: peer.render.secretOutputNames,
             };
         }
-        const render = await renderStack({ stack, config, secretKeys, stackReferences });
-        const objects = manifestObjects(render.resources);
-        const result: StackPlan = {
-            render,
-            objects,
-            schemaIssues: validateManifests(objects),
-            violations: [],
+        let t = Date.now();
+        const phase = (name: string) => {
+            args.progress?.(stack, name, (Date.now() - t) / 1000);
+            t = Date.now();
         };
+        const render = await renderStack({ stack, config, secretKeys, stackReferences });
+        phase("render");
+        const objects = manifestObjects(render.resources);
+        const schemaIssues = validateManifests(objects);
+        phase("schema");
+        // Policies run below, once every stack is rendered (each sees the others' outputs).
+        const result: StackPlan = { render, objects, schemaIssues, violations: [] };
         rendered.set(stack, result);
         return result;
     };
@@ -135,12 +154,24 @@ export async function plan(args: PlanArgs): Promise<StackPlan[]> {
     // peers (the pairwise view: the cross-region policies check both directions; tools/policy-runner.ts).
     const config = loadPolicyConfig();
     for (const p of rendered.values()) {
+        const t = Date.now();
         const peers = Object.fromEntries(
             [...rendered.values()]
                 .filter((o) => o !== p)
                 .map((o) => [o.render.stack, o.render.outputs as Record<string, unknown>]),
         );
         p.violations = await runPolicies(policies, p.render.resources, { stack: p.render.stack, config, peers });
+        args.progress?.(p.render.stack, "policies", (Date.now() - t) / 1000);
+    }
+    for (const p of plans) {
+        const t = Date.now();
+        const stack = p.render.stack;
+        const peer = [...rendered.values()].find((o) => o.render.stack !== stack);
+        p.scorecard = scorecard(stack, p.render.resources, {
+            peer: peer?.render.resources,
+            drills: readDrills(args.out, stack),
+        });
+        args.progress?.(stack, "scorecard", (Date.now() - t) / 1000);
     }
     writeAll(args.out, plans);
     return plans;
@@ -190,6 +221,10 @@ function writeFiles(dir: string, p: StackPlan): void {
         ]),
     );
     fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
+    if (p.scorecard) {
+        fs.writeFileSync(path.join(dir, "ha.md"), toMarkdown(p.scorecard));
+        fs.writeFileSync(path.join(dir, "ha.json"), JSON.stringify(p.scorecard, null, 2) + "\n");
+    }
 }
 
 /** Resource counts by kind, most first: "Namespace 9, Chart 5". */
@@ -229,19 +264,63 @@ export function summarize(plans: StackPlan[], log: (line: string) => void = cons
             log(`    ${g.policyName} (${g.enforcementLevel}): ${g.violations.length}`);
             for (const v of g.violations) log(`      ${v.type} ${v.name}: ${v.message}`);
         }
-        if (p.outDir) log(`  wrote ${p.outDir}/{manifests.yaml,resources.json,outputs.json}`);
+        if (p.scorecard) {
+            log(`  HA scorecard (survives losing one pod / node / zone / the region):`);
+            for (const l of toText(p.scorecard)) log(`  ${l}`);
+        }
+        if (p.outDir) log(`  wrote ${p.outDir}/{manifests.yaml,resources.json,outputs.json,ha.md,ha.json}`);
         if (p.outDir) log(`  ${checkovLine(p.outDir, p.render.stack)}`);
         if (p.schemaIssues.length || mandatory.length) failed = true;
     }
     return failed ? 1 : 0;
 }
 
+/** The machine-readable result of `--json`. */
+function planJson(plans: StackPlan[], status: number, review?: unknown): unknown {
+    return {
+        ok: status === 0,
+        stacks: plans.map((p) => ({
+            stack: p.render.stack,
+            outputs: { role: p.render.outputs.role, primaryRegion: p.render.outputs.primaryRegion },
+            resources: p.render.resources.length,
+            objects: p.objects.length,
+            warnings: p.render.warnings,
+            schemaIssues: p.schemaIssues,
+            violations: p.violations,
+            scorecard: p.scorecard,
+            outDir: p.outDir,
+        })),
+        ...(review ? { review } : {}),
+    };
+}
+
 async function main(): Promise<void> {
     const started = Date.now();
+    // Progress goes to stderr, so `--json` keeps stdout one JSON document.
+    const progress = (stack: string, phase: string, seconds: number) =>
+        process.stderr.write(
+            `[plan ${((Date.now() - started) / 1000).toFixed(1)}s] ${stack}: ${phase} ${seconds.toFixed(2)}s\n`,
+        );
     try {
-        const plans = await plan(parsePlanArgs(process.argv.slice(2)));
-        const status = summarize(plans);
-        console.log(`plan ${status === 0 ? "ok" : "FAILED"} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        const args = { ...parsePlanArgs(process.argv.slice(2)), progress };
+        const plans = await plan(args);
+        const lines: string[] = [];
+        const status = summarize(plans, (l) => lines.push(l));
+        let review: import("./diff/review").Review | undefined;
+        if (args.diff) {
+            const { runDiff } = await import("./diff");
+            review = runDiff(args.diff, plans, args.out, progress);
+            const { reviewLines } = await import("./diff/review");
+            lines.push(
+                ...reviewLines(review),
+                `  wrote ${path.relative(process.cwd(), args.out) || "."}/review.{md,json}`,
+            );
+        }
+        if (args.json) console.log(JSON.stringify(planJson(plans, status, review), null, 2));
+        else {
+            for (const l of lines) console.log(l);
+            console.log(`plan ${status === 0 ? "ok" : "FAILED"} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        }
         process.exitCode = status;
     } catch (err) {
         console.error(`error: ${(err as Error).message}`);
