@@ -47,7 +47,7 @@ describe("HA scorecard (tools/ha)", () => {
             "redis-cache": "yes partial partial no",
             "redis-sessions": "yes yes yes manual",
             // 4 servers over 3 zones: one zone holds 2 servers = 8 of 16 drives > EC:4.
-            minio: "yes no no manual",
+            minio: "yes yes no manual",
             kafka: "yes yes yes manual",
         });
         const pg = card(base).rows.find((r) => r.key === "postgres")!;
@@ -160,7 +160,12 @@ describe("HA scorecard (tools/ha)", () => {
                 (obj(s.east, "Tenant", "files").spec.env.find(
                     (e: any) => e.name === "MINIO_STORAGE_CLASS_STANDARD",
                 ).value = "EC:2"),
-            changed: { "MinIO pod": "no" },
+            changed: { "MinIO pod": "no", "MinIO node": "no" },
+        },
+        {
+            what: "MinIO servers no longer one per node (the required anti-affinity dropped)",
+            mutate: (s) => delete obj(s.east, "Tenant", "files").spec.pools[0].affinity,
+            changed: { "MinIO node": "no" },
         },
         {
             what: "Kafka min.insync.replicas 2 → 1 on every topic",

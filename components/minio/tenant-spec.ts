@@ -11,7 +11,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type { MinioConfig } from "../../config/minio";
-import { ZONE_KEY, containerSecurityContext, podSecurityContext, zoneSpread } from "../shared/k8s";
+import { HOST_KEY, ZONE_KEY, containerSecurityContext, podSecurityContext, zoneSpread } from "../shared/k8s";
 import { selectorLabels } from "../shared/labels";
 import { argChecks, dnsLabel, dnsName } from "../shared/validate";
 import { parityProblem } from "./geometry";
@@ -113,8 +113,16 @@ export function tenantSpec(t: TenantSpecInput): Record<string, unknown> {
                 resources: { requests: { ...m.resources.requests }, limits: { ...m.resources.limits } },
                 securityContext: minioPodSecurityContext(),
                 containerSecurityContext: minioContainerSecurityContext(),
-                // One server per zone at most ceil(servers/zones); hosts spread softly.
+                // At most ceil(servers/zones) servers per zone, and never two on one node: a node carries one
+                // server's drives (4 of 16, within EC:4), not two (8, beyond it).
                 topologySpreadConstraints: zoneSpread(poolSelector),
+                affinity: {
+                    podAntiAffinity: {
+                        requiredDuringSchedulingIgnoredDuringExecution: [
+                            { topologyKey: HOST_KEY, labelSelector: { matchLabels: { ...poolSelector } } },
+                        ],
+                    },
+                },
                 labels: { ...t.podLabels },
             },
         ],
