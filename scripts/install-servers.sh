@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs the real servers the integration specs run against (Debian/Ubuntu, as root):
-#   redis-server (+ redis-tools for redis-cli), postgresql, pgbouncer, openssl (test certificates).
+#   redis-server (+ redis-tools for redis-cli), postgresql, pgbouncer, openssl (test certificates),
+#   barman-cli-cloud (the barman-cloud-* tools; npm run drill:restore falls back to it when
+#   scripts/install-barman.sh cannot install the newer Barman from PyPI).
 # Idempotent: a package is installed only when its binary is missing, and nothing is
 # done (not even `apt-get update`) when everything is already present.
 # Services are never started: while installing, /usr/sbin/policy-rc.d denies every
@@ -34,6 +36,13 @@ if command -v openssl >/dev/null 2>&1; then
   echo "install-servers: openssl already present"
 else
   missing="$missing openssl"
+fi
+
+# Debian's Barman Cloud tools (3.4 on bookworm), the fallback of npm run drill:restore.
+if command -v barman-cloud-backup >/dev/null 2>&1; then
+  echo "install-servers: barman-cli-cloud already present"
+else
+  missing="$missing barman-cli-cloud"
 fi
 
 if [ -z "$missing" ]; then
