@@ -1,0 +1,415 @@
+/**
+ * PostgreSQL drills on local servers: a primary and two streaming standbys (initdb + pg_basebackup) with the
+ * rendered Cluster's parameters, TLS only (test-minted certificates, the rendered `hostnossl … reject` first
+ * in pg_hba) and synchronous_standby_names computed from the rendered `synchronous` stanza the way
+ * CloudNativePG does (rendered.ts). A writer commits numbered rows; the primary crashes (every process of it
+ * SIGKILLed); the most advanced standby is promoted, the other re-pointed at it, and the new primary gets the
+ * names the operator would give it. Measured: acknowledged rows missing afterwards (RPO) and the time from the
+ * crash to the first acknowledged write on the new primary (RTO; the operator's detection delay not included).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { LocalPostgres, PG_BIN, AS_POSTGRES } from "./postgres-local";
+import { TestPki } from "./pki";
+import { LOOPBACK, Managed, ProcessGroup, freePort, run, sleep, waitFor, whenExited } from "./processes";
+import { InstanceState, PostgresPlan, Synchronous, synchronousStandbyNames } from "./rendered";
+import { DrillRow, ThroughputRow, ms } from "./report";
+
+/** A PostgreSQL cluster of the drill: the primary first. */
+export interface PgCluster {
+    primary: LocalPostgres;
+    standbys: LocalPostgres[];
+}
+
+/** libpq settings of every client: TLS verified against the test CA. */
+export function tlsEnv(pki: TestPki): NodeJS.ProcessEnv {
+    return { PGSSLMODE: "verify-full", PGSSLROOTCERT: pki.caCert, PGCONNECT_TIMEOUT: "5" };
+}
+
+/** The rendered parameters plus what CloudNativePG itself sets and a laptop needs (TLS files, replication). */
+function serverParameters(plan: PostgresPlan, pki: TestPki): Record<string, string> {
+    return {
+        ...plan.parameters,
+        ssl: "on",
+        ssl_cert_file: pki.server.cert,
+        ssl_key_file: pki.server.key,
+        ssl_ca_file: pki.caCert,
+        wal_level: "replica",
+        hot_standby: "on",
+        wal_keep_size: "512MB",
+        wal_receiver_status_interval: "1s",
+    };
+}
+
+/** The rendered pg_hba first (its `hostnossl … reject`), then TLS-only loopback access for the drill. */
+function hba(plan: PostgresPlan): string[] {
+    return [...plan.pgHba, `hostssl all all ${LOOPBACK}/32 trust`, `hostssl replication all ${LOOPBACK}/32 trust`];
+}
+
+/** Instance names as CloudNativePG gives them: `<cluster>-1` … */
+const instanceName = (plan: PostgresPlan, i: number) => `${plan.clusterName}-${i + 1}`;
+
+/** Applies synchronous_standby_names (ALTER SYSTEM + reload, as the instance manager reconfigures it). */
+async function setSyncNames(pg: LocalPostgres, names: string): Promise<void> {
+    await pg.sql(`ALTER SYSTEM SET synchronous_standby_names = '${names.replace(/'/g, "''")}'`);
+    await pg.sql("SELECT pg_reload_conf()");
+}
+
+/** Starts `plan.instances` servers: pg-1 primary, the others streaming from it; waits until all stream. */
+export async function startCluster(group: ProcessGroup, plan: PostgresPlan, pki: TestPki): Promise<PgCluster> {
+    const parameters = serverParameters(plan, pki);
+    const primary = await LocalPostgres.init(group, instanceName(plan, 0), { parameters, hba: hba(plan) });
+    await primary.start();
+    await primary.sql("CREATE TABLE drill (n integer PRIMARY KEY)");
+    const conninfo = `${primary.dsn()} sslmode=verify-full sslrootcert=${pki.caCert}`;
+    const standbys: LocalPostgres[] = [];
+    for (let i = 1; i < plan.instances; i++) {
+        const s = await LocalPostgres.standby(group, instanceName(plan, i), conninfo, { parameters, hba: hba(plan) });
+        await s.start();
+        standbys.push(s);
+    }
+    await waitFor(
+        `${standbys.length} standbys streaming`,
+        async () =>
+            Number(await primary.sql("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")) ===
+            standbys.length
+                ? true
+                : undefined,
+        150,
+        100,
+    );
+    return { primary, standbys };
+}
+
+/** The names CloudNativePG sets on `primary` when `healthy` standbys are ready. */
+export function namesFor(
+    plan: PostgresPlan,
+    sync: Synchronous | undefined,
+    primary: string,
+    all: string[],
+    healthy: string[],
+) {
+    const states: InstanceState[] = all.map((name) => ({
+        name,
+        primary: name === primary,
+        healthy: healthy.includes(name),
+    }));
+    return synchronousStandbyNames(sync, plan.clusterName, states);
+}
+
+/**
+ * A client committing rows 1, 2, 3 … one at a time through one psql session (over TLS) and recording each
+ * acknowledgement (the RETURNING line); it stops at `maxRows`, at `stop()`, when its server goes away, or when
+ * one row waits longer than `rowTimeoutMs`.
+ */
+class Writer {
+    readonly acked: number[] = [];
+    private stopped = false;
+    private readonly psql: Managed;
+    private lines: string[] = [];
+    private wake?: () => void;
+
+    constructor(group: ProcessGroup, dsn: string, pki: TestPki) {
+        this.psql = group.spawn(
+            "writer",
+            [path.join(PG_BIN!, "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", dsn],
+            {
+                env: tlsEnv(pki),
+                stdin: true,
+            },
+        );
+        let partial = "";
+        this.psql.proc.stdout!.on("data", (chunk) => {
+            partial += chunk;
+            const parts = partial.split("\n");
+            partial = parts.pop()!;
+            this.lines.push(...parts);
+            this.wake?.();
+        });
+        this.psql.proc.once("exit", () => this.wake?.());
+        this.psql.proc.stdin!.on("error", () => undefined);
+    }
+
+    async run(maxRows: number, rowTimeoutMs = 10000): Promise<void> {
+        for (let i = 1; i <= maxRows && !this.stopped && !this.psql.exited(); i++) {
+            this.psql.proc.stdin!.write(`INSERT INTO drill (n) VALUES (${i}) RETURNING n;\n`);
+            const deadline = Date.now() + rowTimeoutMs;
+            while (!this.lines.includes(String(i)) && !this.psql.exited() && Date.now() < deadline) {
+                await new Promise<void>((resolve) => {
+                    this.wake = resolve;
+                    setTimeout(resolve, 100);
+                });
+            }
+            if (!this.lines.includes(String(i))) break;
+            this.acked.push(i);
+            this.lines = [];
+        }
+        this.stopped = true;
+        this.psql.proc.stdin!.end();
+        await whenExited(this.psql.proc, 3000);
+    }
+
+    stop(): void {
+        this.stopped = true;
+    }
+}
+
+const lsn = (s: string) => {
+    const [hi, lo] = s.split("/");
+    return BigInt(`0x${hi}`) * 2n ** 32n + BigInt(`0x${lo}`);
+};
+
+/** One failover drill: crash the primary under writes, promote, count acknowledged rows that are missing. */
+export async function failoverDrill(
+    group: ProcessGroup,
+    plan: PostgresPlan,
+    pki: TestPki,
+    opts: { scenario: string; sync: Synchronous | undefined; promise: string; rpoZero: boolean; writeMs: number },
+): Promise<DrillRow> {
+    const cluster = await startCluster(group, plan, pki);
+    const all = [cluster.primary, ...cluster.standbys].map((p) => p.name);
+    const names = namesFor(plan, opts.sync, cluster.primary.name, all, all);
+    await setSyncNames(cluster.primary, names);
+    const env = tlsEnv(pki);
+    const writer = new Writer(group, cluster.primary.dsn(), pki);
+    const writing = writer.run(1000000);
+    await sleep(opts.writeMs);
+    const ackedBeforeCrash = writer.acked.length;
+    const crashedAt = Date.now();
+    cluster.primary.crash();
+    await writing;
+    // Promote the standby that received the most WAL (CloudNativePG's choice among the quorum).
+    const received = await Promise.all(
+        cluster.standbys.map(async (s) => lsn(await s.sql("SELECT pg_last_wal_receive_lsn()"))),
+    );
+    const best = received.indexOf(received.reduce((a, b) => (b > a ? b : a)));
+    const promoted = cluster.standbys[best];
+    const others = cluster.standbys.filter((s) => s !== promoted);
+    await promoted.promote();
+    const promotedAt = Date.now();
+    // The operator's next steps: the other standbys follow the new primary; its synchronous names are recomputed
+    // (required: every other instance, the lost one included; preferred: only the ready ones — none yet).
+    for (const o of others) {
+        await o.sql(
+            `ALTER SYSTEM SET primary_conninfo = '${promoted.dsn()} sslmode=verify-full sslrootcert=${pki.caCert} application_name=${o.name}'`,
+        );
+        await o.sql("SELECT pg_reload_conf()");
+    }
+    const newNames = namesFor(plan, opts.sync, promoted.name, all, []);
+    await setSyncNames(promoted, newNames);
+    const probe = await run(
+        path.join(PG_BIN!, "psql"),
+        ["-X", "-A", "-t", "-c", "INSERT INTO drill (n) VALUES (-1) RETURNING n", promoted.dsn()],
+        { env, timeoutMs: 60000 },
+    );
+    const writableAt = Date.now();
+    if (probe.code !== 0) throw new Error(`no write accepted by ${promoted.name} after the failover: ${probe.stderr}`);
+    const present = new Set((await promoted.sql("SELECT n FROM drill")).split("\n").map(Number));
+    const lost = writer.acked.filter((n) => !present.has(n));
+    const ok = opts.rpoZero ? lost.length === 0 : true;
+    return {
+        service: "PostgreSQL",
+        scenario: opts.scenario,
+        rpo: `${lost.length} of ${writer.acked.length} acknowledged rows lost`,
+        rto: `${ms(writableAt - crashedAt)} (promotion ${ms(promotedAt - crashedAt)})`,
+        promise: opts.promise,
+        ok,
+        measured: {
+            synchronousStandbyNames: names,
+            afterFailover: newNames,
+            acknowledged: writer.acked.length,
+            acknowledgedBeforeCrash: ackedBeforeCrash,
+            lost: lost.length,
+            promoted: promoted.name,
+            crashToPromotedMs: promotedAt - crashedAt,
+            crashToWritableMs: writableAt - crashedAt,
+        },
+    };
+}
+
+/** The PgBouncer of the rendered Pooler in front of `primary` (TLS both sides, as rendered). */
+export async function startPgBouncer(group: ProcessGroup, plan: PostgresPlan, pki: TestPki, primary: LocalPostgres) {
+    const dir = group.tempDir("pgbouncer", AS_POSTGRES ? "postgres" : undefined);
+    const port = await freePort(false, 45000);
+    const settings: Record<string, string> = {
+        listen_addr: LOOPBACK,
+        listen_port: String(port),
+        unix_socket_dir: "",
+        auth_type: "trust",
+        auth_file: path.join(dir, "users.txt"),
+        admin_users: "postgres",
+        pool_mode: plan.pooler.poolMode,
+        ...plan.pooler.parameters,
+        client_tls_key_file: pki.server.key,
+        client_tls_cert_file: pki.server.cert,
+        client_tls_ca_file: pki.caCert,
+        server_tls_ca_file: pki.caCert,
+    };
+    const ini = [
+        "[databases]",
+        `postgres = host=${LOOPBACK} port=${primary.port} dbname=postgres`,
+        "[pgbouncer]",
+        ...Object.entries(settings).map(([k, v]) => `${k} = ${v}`),
+        "",
+    ].join("\n");
+    fs.writeFileSync(path.join(dir, "pgbouncer.ini"), ini);
+    fs.writeFileSync(path.join(dir, "users.txt"), '"postgres" ""\n');
+    if (AS_POSTGRES)
+        for (const f of ["pgbouncer.ini", "users.txt"])
+            fs.chownSync(path.join(dir, f), ...(postgresIds() as [number, number]));
+    const bin = fs.existsSync("/usr/sbin/pgbouncer") ? "/usr/sbin/pgbouncer" : "pgbouncer";
+    const [uid, gid] = AS_POSTGRES ? postgresIds() : [undefined, undefined];
+    const proc = group.spawn("pgbouncer", [bin, path.join(dir, "pgbouncer.ini")], { uid, gid });
+    const dsn = `host=${LOOPBACK} port=${port} user=postgres dbname=postgres`;
+    const admin = (sql: string) =>
+        run(
+            path.join(PG_BIN!, "psql"),
+            ["-X", "-A", "-F", ",", "-c", sql, `host=${LOOPBACK} port=${port} user=postgres dbname=pgbouncer`],
+            {
+                env: tlsEnv(pki),
+                timeoutMs: 30000,
+            },
+        );
+    await waitFor(
+        "pgbouncer to answer SHOW VERSION",
+        async () => ((await admin("SHOW VERSION")).code === 0 ? true : undefined),
+        50,
+        100,
+        () => (proc.exited() ? `${proc.exited()}: ${proc.output()}` : undefined),
+    );
+    return { port, dsn, admin, proc };
+}
+
+function postgresIds(): [number | undefined, number | undefined] {
+    const line = fs
+        .readFileSync("/etc/passwd", "utf8")
+        .split("\n")
+        .find((l) => l.startsWith("postgres:"))!;
+    const f = line.split(":");
+    return [Number(f[2]), Number(f[3])];
+}
+
+/** pgbench's tps and mean latency from its summary. */
+export function pgbenchFigures(out: string): { tps: number; latencyMs: number; failed: number } {
+    const tps = Number(/^tps = ([\d.]+)/m.exec(out)?.[1] ?? NaN);
+    const latencyMs = Number(/^latency average = ([\d.]+) ms/m.exec(out)?.[1] ?? NaN);
+    const failed = Number(/^number of failed transactions: (\d+)/m.exec(out)?.[1] ?? 0);
+    return { tps, latencyMs, failed };
+}
+
+/** PgBouncer drill and pgbench throughput: sync as rendered vs asynchronous, clients beyond the pool, PAUSE/RESUME. */
+export async function poolerDrills(
+    group: ProcessGroup,
+    plan: PostgresPlan,
+    pki: TestPki,
+    opts: { benchS: number },
+): Promise<{ drills: DrillRow[]; throughput: ThroughputRow[] }> {
+    const cluster = await startCluster(group, plan, pki);
+    const all = [cluster.primary, ...cluster.standbys].map((p) => p.name);
+    const rendered = namesFor(plan, plan.synchronous, cluster.primary.name, all, all);
+    await setSyncNames(cluster.primary, rendered);
+    const env = tlsEnv(pki);
+    const pgbench = PG_BIN ? path.join(PG_BIN, "pgbench") : "pgbench";
+    const init = await run(pgbench, ["-i", "-s", "2", "-q", cluster.primary.dsn()], { env, timeoutMs: 120000 });
+    if (init.code !== 0) throw new Error(`pgbench -i: ${init.stderr}`);
+    const bouncer = await startPgBouncer(group, plan, pki, cluster.primary);
+    const bench = async (args: string[]) => {
+        const r = await run(pgbench, ["-n", "-j", "2", "-T", String(opts.benchS), ...args, bouncer.dsn], {
+            env,
+            timeoutMs: (opts.benchS + 60) * 1000,
+        });
+        if (!/^tps = /m.test(r.stdout)) throw new Error(`pgbench ${args.join(" ")}: ${r.stderr}${r.stdout}`);
+        return { ...pgbenchFigures(r.stdout), code: r.code, out: r.stdout + r.stderr };
+    };
+    const clients = 8;
+    const throughput: ThroughputRow[] = [];
+    const sync = await bench(["-c", String(clients)]);
+    throughput.push({
+        service: "PostgreSQL via PgBouncer",
+        scenario: `pgbench TPC-B, ${clients} clients, synchronous as rendered`,
+        opsPerSecond: sync.tps,
+        latencyMs: sync.latencyMs,
+        notes: `synchronous_standby_names = ${rendered}`,
+    });
+    await setSyncNames(cluster.primary, "");
+    const async = await bench(["-c", String(clients)]);
+    throughput.push({
+        service: "PostgreSQL via PgBouncer",
+        scenario: `pgbench TPC-B, ${clients} clients, asynchronous`,
+        opsPerSecond: async.tps,
+        latencyMs: async.latencyMs,
+        notes: `synchronous_standby_names = ''; the critical class costs ${(100 * (1 - sync.tps / async.tps)).toFixed(0)}% of tps here`,
+    });
+    await setSyncNames(cluster.primary, rendered);
+
+    // More clients than default_pool_size, a new connection per transaction (session pooling hands the server
+    // connection back at disconnect): the excess waits in PgBouncer's queue.
+    const poolSize = Number(plan.pooler.parameters.default_pool_size ?? 20);
+    const many = poolSize + Math.max(8, Math.round(poolSize / 2));
+    let maxWaiting = 0;
+    let maxWaitS = 0;
+    let sampling = true;
+    const sampler = (async () => {
+        for (let i = 0; sampling && i < 10 * (opts.benchS + 30); i++) {
+            const pools = await bouncer.admin("SHOW POOLS");
+            const [head, ...rows] = pools.stdout.trim().split("\n");
+            const cols = head.split(",");
+            for (const row of rows) {
+                const v = row.split(",");
+                if (v[cols.indexOf("database")] !== "postgres") continue;
+                maxWaiting = Math.max(maxWaiting, Number(v[cols.indexOf("cl_waiting")]));
+                maxWaitS = Math.max(
+                    maxWaitS,
+                    Number(v[cols.indexOf("maxwait")]) + Number(v[cols.indexOf("maxwait_us")]) / 1e6,
+                );
+            }
+            await sleep(100);
+        }
+    })();
+    const crowd = await bench(["-C", "-c", String(many)]);
+    sampling = false;
+    await sampler;
+    throughput.push({
+        service: "PgBouncer",
+        scenario: `${many} clients > default_pool_size ${poolSize}, connection per transaction`,
+        opsPerSecond: crowd.tps,
+        latencyMs: crowd.latencyMs,
+        notes: `pool_mode ${plan.pooler.poolMode}; up to ${maxWaiting} clients queued, longest wait ${ms(maxWaitS * 1000)}; ${crowd.failed} failed`,
+    });
+
+    // PAUSE during load: clients wait, none fails; RESUME releases them.
+    const pauseMs = 1500;
+    const load = bench(["-C", "-c", "10"]);
+    await sleep(Math.min(1000, (opts.benchS * 1000) / 4));
+    const paused = await bouncer.admin("PAUSE postgres");
+    const pausedAt = Date.now();
+    const probe = run(path.join(PG_BIN!, "psql"), ["-X", "-A", "-t", "-c", "SELECT 1", bouncer.dsn], {
+        env,
+        timeoutMs: 30000,
+    });
+    await sleep(pauseMs);
+    await bouncer.admin("RESUME postgres");
+    const answered = await probe;
+    const probeWaitMs = Date.now() - pausedAt;
+    const during = await load;
+    const aborted = /client \d+ aborted/.test(during.out) || during.code !== 0;
+    return {
+        throughput,
+        drills: [
+            {
+                service: "PgBouncer",
+                scenario: `PAUSE ${ms(pauseMs)} then RESUME under load`,
+                rpo: `${during.failed} failed transactions${aborted ? ", clients aborted" : ""}`,
+                rto: `a query issued during PAUSE answered after ${ms(probeWaitMs)}`,
+                promise: "requests wait in PgBouncer's queue during PAUSE instead of failing",
+                ok:
+                    paused.code === 0 &&
+                    answered.code === 0 &&
+                    answered.stdout.trim() === "1" &&
+                    !aborted &&
+                    during.failed === 0,
+                measured: { pauseMs, probeWaitMs, failed: during.failed, aborted, tpsDuring: during.tps },
+            },
+        ],
+    };
+}
