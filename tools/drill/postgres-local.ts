@@ -139,6 +139,68 @@ export class LocalPostgres {
         process.kill(pid, "SIGKILL");
     }
 
+    /**
+     * A streaming standby of `primary`: pg_basebackup (over `conninfo`, bounded) into a new server's data
+     * directory, `parameters` and `hba` as for init, `primary_conninfo` (with `application_name` = `name`, the
+     * name synchronous_standby_names lists) and standby.signal. Not started.
+     */
+    static async standby(
+        group: ProcessGroup,
+        name: string,
+        conninfo: string,
+        opts: { parameters?: Record<string, string>; hba?: readonly string[]; port?: number } = {},
+    ): Promise<LocalPostgres> {
+        const pg = LocalPostgres.empty(group, name, await LocalPostgres.port(opts.port));
+        await mustRunPg("pg_basebackup", ["-D", pg.data, "-d", conninfo, "-X", "stream", "-c", "fast", "--no-sync"]);
+        pg.configure(
+            {
+                ...(opts.parameters ?? {}),
+                primary_conninfo: `${conninfo} application_name=${name}`,
+            },
+            opts.hba,
+        );
+        fs.writeFileSync(path.join(pg.data, "standby.signal"), "");
+        if (AS_POSTGRES) spawnSync("chown", ["-R", "postgres:postgres", pg.dir]);
+        return pg;
+    }
+
+    /** pg_ctl promote -w (bounded); resolves once the server accepts writes. */
+    async promote(timeoutS = 30): Promise<void> {
+        const r = await pgRun("pg_ctl", ["-D", this.data, "-w", "-t", String(timeoutS), "promote"], {
+            timeoutMs: (timeoutS + 5) * 1000,
+        });
+        if (r.code !== 0) throw new Error(`${this.name}: pg_ctl promote failed: ${r.stderr}\n${this.log()}`);
+    }
+
+    /**
+     * A crash of the whole server, as when its pod or node is lost: the postmaster and every backend (walsenders
+     * included) are stopped at once (SIGSTOP), then SIGKILLed, by process id.
+     */
+    crash(): void {
+        const pid = Number(fs.readFileSync(path.join(this.data, "postmaster.pid"), "utf8").split("\n")[0]);
+        const children = fs
+            .readdirSync("/proc")
+            .filter((d) => /^\d+$/.test(d))
+            .filter((d) => {
+                try {
+                    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ")".
+                    const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+                    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+                } catch {
+                    return false;
+                }
+            })
+            .map(Number);
+        for (const signal of ["SIGSTOP", "SIGKILL"] as const)
+            for (const p of [pid, ...children]) {
+                try {
+                    process.kill(p, signal);
+                } catch {
+                    // already gone
+                }
+            }
+    }
+
     /** The server log so far. */
     log(): string {
         const f = path.join(this.dir, "server.log");

@@ -171,12 +171,18 @@ export class ProcessGroup {
         this.cleanups.push(cleanup);
     }
 
-    /** Spawns a long-running server; its output is kept for error messages. */
-    spawn(name: string, command: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Managed {
+    /** Spawns a long-running server (or client: `stdin` gives it a pipe); its output is kept for error messages. */
+    spawn(
+        name: string,
+        command: readonly string[],
+        opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: boolean; uid?: number; gid?: number } = {},
+    ): Managed {
         const proc = spawn(command[0], command.slice(1), {
             cwd: opts.cwd,
             env: { ...process.env, ...(opts.env ?? {}) },
-            stdio: ["ignore", "pipe", "pipe"],
+            stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+            // As another user (e.g. postgres when root) without a wrapper process, so close() kills the server itself.
+            ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid } : {}),
         });
         let output = "";
         let exited: string | undefined;
