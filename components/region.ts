@@ -49,6 +49,11 @@ export class DataRegion extends pulumi.ComponentResource {
     public readonly awsProvider: aws.Provider;
     /** This region's backup bucket, its key and the database pods' IRSA role. */
     public readonly backupBucket: BackupBucket;
+    /**
+     * SNS topic (this region) the CloudWatch alarms notify: `backupAlarmTopicArn` when set, otherwise the
+     * topic `<namespacePrefix>-alerts-<region>` created here (subscribe PagerDuty, email… to it).
+     */
+    public readonly alarmTopicArn: pulumi.Output<string>;
     /** S3 replication between the two regions' backup buckets, both directions (`role: secondary` stack only; see below). */
     public readonly backupReplication: readonly BackupReplication[];
     /** This region's PostgreSQL tier (CloudNativePG cluster, poolers, backups, monitoring). */
@@ -103,13 +108,28 @@ export class DataRegion extends pulumi.ComponentResource {
         if (c.manageOperators) {
             const operators = new Operators(
                 `${name}-operators`,
-                { monitoringNamespace: this.namespaces.namespaces.monitoring.metadata.name },
+                {
+                    monitoringNamespace: this.namespaces.namespaces.monitoring.metadata.name,
+                    region: c.region,
+                    alerting: c.alerting,
+                },
                 childOpts,
             );
             this.operatorDependencies = operators.dependencies;
         } else {
             this.operatorDependencies = { postgres: [], kafka: [], minio: [], monitoring: [] };
         }
+        this.alarmTopicArn = c.backup.alarmTopicArn
+            ? pulumi.output(c.backup.alarmTopicArn)
+            : new aws.sns.Topic(
+                  `${name}-alerts-topic`,
+                  {
+                      name: `${c.namespacePrefix}-alerts-${c.region}`,
+                      region: c.region,
+                      tags: { "app.kubernetes.io/part-of": "geo-data" },
+                  },
+                  { parent: this, provider: this.awsProvider },
+              ).arn;
         // PostgreSQL: the bucket first (its role trusts the clusters' service accounts), then the tier.
         const accountId = aws.getCallerIdentityOutput({}, { parent: this, provider: this.awsProvider }).accountId;
         this.backupBucket = new BackupBucket(
@@ -392,7 +412,15 @@ export class DataRegion extends pulumi.ComponentResource {
         // components/backup/backup-replication.ts.
         this.backupReplication =
             c.role === "secondary" && args.primaryStack
-                ? replicateBackups(name, c, this.backupBucket, accountId, args.primaryStack, childOpts)
+                ? replicateBackups(
+                      name,
+                      c,
+                      this.backupBucket,
+                      accountId,
+                      args.primaryStack,
+                      this.alarmTopicArn,
+                      childOpts,
+                  )
                 : [];
         this.registerOutputs({});
     }
@@ -432,6 +460,7 @@ function replicateBackups(
     own: BackupBucket,
     accountId: pulumi.Output<string>,
     primaryStack: pulumi.StackReference,
+    alarmTopicArn: pulumi.Output<string>,
     opts: pulumi.ComponentResourceOptions,
 ): BackupReplication[] {
     const peer = primaryStack.requireOutput("backup") as pulumi.Output<PeerBackup>;
@@ -479,6 +508,6 @@ function replicateBackups(
             peer.apply((b) => arnAccount(b.roleArn)),
             peer.apply((b) => b.alarmTopicArn ?? ""),
         ),
-        direction(ours, theirs, accountId, c.backup.alarmTopicArn ?? ""),
+        direction(ours, theirs, accountId, alarmTopicArn),
     ];
 }
