@@ -4,6 +4,7 @@ import { KAFKA_SCENARIOS } from "./scenarios/kafka";
 import { MINIO_SCENARIOS } from "./scenarios/minio";
 import { POOLER_SCENARIOS, POSTGRES_SCENARIOS } from "./scenarios/postgres";
 import { REDIS_SCENARIOS } from "./scenarios/redis";
+import { MONITORING_SCENARIOS } from "./scenarios/monitoring";
 
 export const SCENARIOS: Readonly<Record<string, AlertScenario>> = {
     ...POSTGRES_SCENARIOS,
@@ -11,4 +12,5 @@ export const SCENARIOS: Readonly<Record<string, AlertScenario>> = {
     ...REDIS_SCENARIOS,
     ...KAFKA_SCENARIOS,
     ...MINIO_SCENARIOS,
+    ...MONITORING_SCENARIOS,
 };
