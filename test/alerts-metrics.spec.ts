@@ -1,7 +1,9 @@
 import { strict as assert } from "assert";
 import * as http from "http";
 import { pinnedCatalogs } from "../tools/alerts/catalog";
-import { checkRuleFile, scrapedMetrics, selectorsOf } from "../tools/alerts/metric-check";
+import { checkExpr, checkRuleFile, panelQueries, scrapedMetrics, selectorsOf } from "../tools/alerts/metric-check";
+import { dashboardFiles } from "../components/monitoring/dashboards";
+import { Scope } from "../tools/alerts/scope";
 import { ruleFiles } from "../tools/alerts/rule-files";
 import { scopeOf } from "../tools/alerts/scope";
 import { LOOPBACK, ProcessGroup, freePort, installed, waitFor } from "../tools/drill/processes";
@@ -149,6 +151,33 @@ describe("alert metric names and labels (PromQL parsed, checked against sources)
         }
         assert.deepEqual(problems, []);
         assert.ok(alerts >= 60, String(alerts));
+    });
+
+    it("every dashboard panel query uses only known metrics and the labels its monitor attaches", async () => {
+        const r = await render("us-west");
+        const objects = manifestObjects(r.resources);
+        const scopes = ruleFiles(objects).map((f) => scopeOf(f, objects, "us-west", false));
+        const byMonitor = (name: string) => scopes.find((s) => s.monitor.name === name)!;
+        const alertsOnly: Scope = { ...byMonitor("pg"), target: () => ({}) };
+        // The scope a query reads: from its metric names (cnpg_pgbouncer_* → a pooler, redis_* → a Redis set…).
+        const scopeFor = (expr: string): Scope => {
+            const names = selectorsOf(expr).map((s) => s.metric ?? "");
+            if (names.some((n) => n.startsWith("cnpg_pgbouncer_"))) return byMonitor("pg-pooler-rw");
+            if (names.some((n) => n.startsWith("cnpg_") || n.startsWith("barman_"))) return byMonitor("pg");
+            if (names.some((n) => n.startsWith("redis_"))) return byMonitor("redis-sessions");
+            if (names.includes("probe_success")) return byMonitor("cross-region-watch");
+            return alertsOnly;
+        };
+        const problems: string[] = [];
+        let queries = 0;
+        for (const [file, json] of Object.entries(dashboardFiles())) {
+            for (const q of panelQueries(json)) {
+                queries++;
+                problems.push(...checkExpr(q.expr, scopeFor(q.expr), known, `dashboard ${file} "${q.panel}"`));
+            }
+        }
+        assert.deepEqual(problems, []);
+        assert.ok(queries >= 25, String(queries));
     });
 
     it("fails a misspelt metric name, a label no series has, and a target label value the monitor does not attach", async () => {

@@ -8,6 +8,7 @@ import { ChartPin, charts, manifests } from "../shared/versions";
 import { createCertManagerReady } from "./cert-manager-ready";
 import { AlertingConfig } from "../../config/alerting";
 import { ALERTMANAGER_CONFIG_SECRET, createAlertmanagerSecret } from "../monitoring/alertmanager-secret";
+import { createDashboards } from "../monitoring/dashboards";
 
 /** The Secret holding Grafana's admin login (generated password), in the monitoring namespace. */
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
@@ -157,6 +158,7 @@ export class Operators extends pulumi.ComponentResource {
             kubePrometheusStackValues(GRAFANA_ADMIN_SECRET, args.region ?? ""),
             [grafanaAdmin, alertmanagerConfig],
         );
+        createDashboards(name, args.monitoringNamespace, this);
         const certManager = chart("cert-manager", charts.certManager, certNs.metadata.name, {
             crds: { enabled: true },
         });

@@ -111,6 +111,8 @@ export function checkExpr(
                 fromTarget &&
                 FIXED.includes(m.label) &&
                 m.op === "=" &&
+                // A dashboard variable ($namespace) takes the monitors' values at view time.
+                !m.value.includes("$") &&
                 !OTHER_JOB.has(s.metric) &&
                 target[m.label] !== m.value
             ) {
@@ -152,4 +154,13 @@ export function scrapedMetrics(exposition: string): Record<string, string[]> {
         }
     }
     return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v].sort()]));
+}
+
+/** Every panel query (`targets[].expr`) of a Grafana dashboard JSON, with its panel's title. */
+export function panelQueries(dashboardJson: string): { panel: string; expr: string }[] {
+    const d = JSON.parse(dashboardJson);
+    const panels: any[] = (d.panels ?? []).flatMap((p: any) => [p, ...(p.panels ?? [])]);
+    return panels.flatMap((p) =>
+        (p.targets ?? []).map((t: any) => ({ panel: p.title as string, expr: t.expr as string })),
+    );
 }
