@@ -9,7 +9,7 @@ import { ALERTMANAGER_CONFIG_SECRET, RECEIVERS_ANNOTATION } from "../components/
 import { kubePrometheusStackValues } from "../components/platform/operators";
 import { alertmanagerRequireReceiver } from "../policies/monitoring/alertmanager-require-receiver";
 import { runPolicies } from "../tools/policy-runner";
-import { find, inputs, ofType, render } from "./support";
+import { configError, find, inputs, ofType, render } from "./support";
 
 const AMTOOL = ["/usr/bin/amtool", "/usr/local/bin/amtool"].find((p) => fs.existsSync(p));
 const ALL: AlertReceivers = {
@@ -119,5 +119,31 @@ describe("Alertmanager wiring in the plan", () => {
         const v = await runPolicies([alertmanagerRequireReceiver], none.resources, { stack: "us-east" });
         assert.equal(v.length, 1);
         assert.match(v[0].message, /Alerts go nowhere/);
+    });
+});
+
+describe("alerting config keys", () => {
+    it("rejects malformed receivers, naming the key", () => {
+        assert.match(
+            configError({ alertPagerdutyRoutingKey: "short" }),
+            /^geo-data:alertPagerdutyRoutingKey: .*32-character/,
+        );
+        assert.match(
+            configError({ alertSlackWebhookUrl: "http://hooks.example" }),
+            /^geo-data:alertSlackWebhookUrl: .*https:\/\//,
+        );
+        assert.match(
+            configError({ alertEmailTo: "oncall@example.com" }),
+            /^geo-data:alertEmailTo: needs geo-data:alertEmailFrom and geo-data:alertEmailSmarthost/,
+        );
+        assert.match(
+            configError({
+                alertEmailTo: "oncall@example.com",
+                alertEmailFrom: "am@example.com",
+                alertEmailSmarthost: "smtp.example.com",
+            }),
+            /^geo-data:alertEmailSmarthost: .*host:port/,
+        );
+        assert.match(configError({ alertSlackChannel: "alerts" }), /^geo-data:alertSlackChannel: .*#channel/);
     });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { BLACKBOX, blackboxConfig } from "../components/monitoring/cross-region-watch";
-import { find, inputs, render } from "./support";
+import { BLACKBOX, blackboxConfig, crossRegionWatchRules } from "../components/monitoring/cross-region-watch";
+import { documentedDefaults, find, inputs, render } from "./support";
 
 const SM = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
 
@@ -51,5 +51,13 @@ describe("cross-region watch (blackbox probes of the other region)", () => {
             },
         ]);
         assert.equal(blackboxConfig(), "modules:\n  tcp_connect:\n    prober: tcp\n    timeout: 5s\n");
+    });
+
+    it("documents the defaults it applies", () => {
+        assert.deepEqual(documentedDefaults("components/monitoring/cross-region-watch.ts", "CrossRegionWatchArgs"), {
+            unreachableFor: '"5m"',
+            dependsOn: "none",
+        });
+        assert.equal(crossRegionWatchRules("geo-monitoring")[0].for, "5m");
     });
 });
