@@ -132,17 +132,7 @@ export class DataRegion extends pulumi.ComponentResource {
         } else {
             this.operatorDependencies = { postgres: [], kafka: [], minio: [], monitoring: [] };
         }
-        this.alarmTopicArn = c.backup.alarmTopicArn
-            ? pulumi.output(c.backup.alarmTopicArn)
-            : new aws.sns.Topic(
-                  `${name}-alerts-topic`,
-                  {
-                      name: `${c.namespacePrefix}-alerts-${c.region}`,
-                      region: c.region,
-                      tags: { "app.kubernetes.io/part-of": "geo-data" },
-                  },
-                  { parent: this, provider: this.awsProvider },
-              ).arn;
+        this.alarmTopicArn = c.backup.alarmTopicArn ? pulumi.output(c.backup.alarmTopicArn) : this.alertsTopic(name, c);
         // PostgreSQL: the bucket first (its role trusts the clusters' service accounts), then the tier.
         const accountId = aws.getCallerIdentityOutput({}, { parent: this, provider: this.awsProvider }).accountId;
         this.backupBucket = new BackupBucket(
@@ -436,6 +426,31 @@ export class DataRegion extends pulumi.ComponentResource {
                   )
                 : [];
         this.registerOutputs({});
+    }
+
+    /**
+     * The region's alerts topic (`<namespacePrefix>-alerts-<region>`): the CloudWatch alarms' action. With
+     * `alertEmailTo` set, that address is subscribed (AWS mails a confirmation link first).
+     */
+    private alertsTopic(name: string, c: RegionConfig): pulumi.Output<string> {
+        const opts = { parent: this, provider: this.awsProvider };
+        const topic = new aws.sns.Topic(
+            `${name}-alerts-topic`,
+            {
+                name: `${c.namespacePrefix}-alerts-${c.region}`,
+                region: c.region,
+                tags: { "app.kubernetes.io/part-of": "geo-data" },
+            },
+            opts,
+        );
+        if (c.alerting.email) {
+            new aws.sns.TopicSubscription(
+                `${name}-alerts-topic-email`,
+                { topic: topic.arn, protocol: "email", endpoint: c.alerting.email.to, region: c.region },
+                opts,
+            );
+        }
+        return topic.arn;
     }
 }
 

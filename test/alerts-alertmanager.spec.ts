@@ -110,6 +110,14 @@ describe("Alertmanager wiring in the plan", () => {
             assert.deepEqual(inputs(a).alarmActions, [`arn:aws:sns:${region}:123456789012:geo-alerts-${region}`]);
         }
         assert.ok(find(west, "aws:sns/topic:Topic", "geo-alerts-topic"));
+        // alertEmailTo gets the CloudWatch alarms too.
+        const sub = inputs(find(west, "aws:sns/topicSubscription:TopicSubscription", "geo-alerts-topic-email"));
+        assert.deepEqual(sub, {
+            topic: "arn:aws:sns:us-west-2:123456789012:geo-alerts-us-west-2",
+            protocol: "email",
+            endpoint: "data-oncall@example.com",
+            region: "us-west-2",
+        });
     });
 
     it("advisory policy alertmanager-require-receiver: passes the program's output, reports a config with no receiver", async () => {

@@ -128,6 +128,7 @@ const SERVICES: Record<string, string> = {
     "geo:backup:BackupReplication": "Backups (AWS S3)",
     // The region's alerts topic (CloudWatch alarm actions): created by DataRegion itself.
     "aws:sns/topic:Topic": "Alerting (SNS)",
+    "aws:sns/topicSubscription:TopicSubscription": "Alerting (SNS)",
     "geo:kafka:KafkaTier": "Kafka (Strimzi)",
     "geo:kafka:KafkaCertificates": "Kafka (Strimzi)",
     "geo:minio:MinioTenant": "MinIO object store",
