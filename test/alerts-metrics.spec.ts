@@ -5,7 +5,7 @@ import { checkExpr, checkRuleFile, panelQueries, scrapedMetrics, selectorsOf } f
 import { dashboardFiles } from "../components/monitoring/dashboards";
 import { Scope } from "../tools/alerts/scope";
 import { ruleFiles } from "../tools/alerts/rule-files";
-import { scopeOf } from "../tools/alerts/scope";
+import { holdsPrimary, scopeOf } from "../tools/alerts/scope";
 import { LOOPBACK, ProcessGroup, freePort, installed, waitFor } from "../tools/drill/processes";
 import { manifestObjects } from "../tools/manifests";
 import { render } from "./support";
@@ -144,7 +144,7 @@ describe("alert metric names and labels (PromQL parsed, checked against sources)
             const r = await render(stack);
             const objects = manifestObjects(r.resources);
             for (const file of ruleFiles(objects)) {
-                const scope = scopeOf(file, objects, stack, (r.outputs as any).role === "primary");
+                const scope = scopeOf(file, objects, stack, holdsPrimary(r.outputs));
                 alerts += file.groups.reduce((n, g) => n + g.rules.length, 0);
                 problems.push(...checkRuleFile(file, scope, known));
             }

@@ -3,21 +3,21 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ruleFiles } from "../tools/alerts/rule-files";
-import { Scope, scopeOf } from "../tools/alerts/scope";
+import { Scope, holdsPrimary, scopeOf } from "../tools/alerts/scope";
 import { checkAndTestRules, expandTemplate, humanize1024, promtoolPath } from "../tools/alerts/promtool";
 import { RuleFile } from "../tools/alerts/rule-files";
 import { manifestObjects } from "../tools/manifests";
-import { render } from "./support";
+import { render, renderSwitched } from "./support";
 
 const STACKS = ["us-east", "us-west"] as const;
 
-/** Every rule file of both stacks with its scope, as `npm run plan` renders them. */
-async function renderedRuleFiles(): Promise<{ stack: string; file: RuleFile; scope: Scope }[]> {
+/** Every rule file of both stacks with its scope, as `npm run plan` renders them (or after a switchover). */
+async function renderedRuleFiles(switched = false): Promise<{ stack: string; file: RuleFile; scope: Scope }[]> {
     const out: { stack: string; file: RuleFile; scope: Scope }[] = [];
     for (const stack of STACKS) {
-        const r = await render(stack);
+        const r = await (switched ? renderSwitched(stack) : render(stack));
         const objects = manifestObjects(r.resources);
-        const primary = (r.outputs as any).role === "primary";
+        const primary = holdsPrimary(r.outputs);
         for (const file of ruleFiles(objects)) out.push({ stack, file, scope: scopeOf(file, objects, stack, primary) });
     }
     return out;
@@ -53,6 +53,27 @@ describe("alert rules under promtool (Prometheus's own rule engine)", function (
         // 2 or 3 cases per alert (fires / healthy / other role): none left out.
         assert.ok(result.cases >= 2 * alerts.size, `${result.cases} cases for ${alerts.size} alerts`);
         assert.ok(alerts.size >= 60, `only ${alerts.size} alerts rendered`);
+    });
+
+    it("after a switchover the role-dependent rules (PostgreSQL, Redis sessions) still fire and stay silent as they should", async () => {
+        const files = (await renderedRuleFiles(true)).filter((f) => /^(pg|redis-sessions)-alerts$/.test(f.file.name));
+        assert.equal(files.length, 4);
+        assert.deepEqual(
+            files.map((f) => [f.stack, f.scope.primary]),
+            [
+                ["us-east", false],
+                ["us-east", false],
+                ["us-west", true],
+                ["us-west", true],
+            ],
+        );
+        const result = checkAndTestRules(
+            dir,
+            files.map((f) => ({ file: { ...f.file, file: `switched-${f.stack}--${f.file.file}` }, scope: f.scope })),
+            promtool,
+        );
+        assert.equal(result.check.status, 0, result.check.output);
+        assert.equal(result.test.status, 0, result.test.output);
     });
 
     it("fails a rule that lost its primary-only guard, or whose matcher no longer matches its monitor's labels", async () => {

@@ -11,7 +11,7 @@ import { RuleFile } from "./rule-files";
 /** The monitored workload behind one rule file. */
 export interface Scope {
     readonly stack: string;
-    /** Whether the stack is the primary region. */
+    /** Whether the stack's region is the primary region (primaryRegion = region; after a switchover, us-west). */
     readonly primary: boolean;
     readonly namespace: string;
     /** The monitor (PodMonitor or ServiceMonitor) scraping what the rules read. */
@@ -24,6 +24,12 @@ export interface Scope {
     readonly podBase: string;
     /** CloudNativePG: cluster name, instances, and the other region's member name (its application_name). */
     readonly cluster?: { readonly name: string; readonly instances: number; readonly peer: string };
+}
+
+/** Whether a rendered stack's region is the pair's primary region (from its `pair` output), not its stack role. */
+export function holdsPrimary(outputs: Record<string, unknown>): boolean {
+    const pair = outputs.pair as { region?: string; primaryRegion?: string } | undefined;
+    return !!pair && pair.region === pair.primaryRegion;
 }
 
 /** Prometheus label name of a Kubernetes label (as relabelling's sanitizeLabelName does). */
