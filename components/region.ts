@@ -15,11 +15,10 @@ import {
     postgresServiceAccounts,
 } from "./postgres/postgres";
 import { ClusterTlsMaterial, PostgresCertificates } from "./postgres/postgres-certificates";
-import { distributedName, poolerHostnames, replicationEndpointLabel } from "./postgres/naming";
-import { CrossRegionWatch, PeerTarget } from "./monitoring/cross-region-watch";
-import { replicationEndpoint as redisReplicationEndpoint } from "./redis/redis-replicated-args";
-import { replicationEndpoint as minioReplicationEndpoint } from "./minio/naming";
-import { backupRoleName, regionCode, regionalHostname, replicationRoleName } from "./shared/naming";
+import { distributedName } from "./postgres/naming";
+import { CrossRegionWatch } from "./monitoring/cross-region-watch";
+import { peerTargets } from "./monitoring/peer-targets";
+import { backupRoleName, regionCode, replicationRoleName } from "./shared/naming";
 import { RedisCertificates, RedisTlsMaterial } from "./redis/redis-certificates";
 import { RedisCluster } from "./redis/redis-cluster";
 import { RedisReplicated } from "./redis/redis-replicated";
@@ -124,7 +123,7 @@ export class DataRegion extends pulumi.ComponentResource {
                 {
                     namespace: c.namespaces.monitoring,
                     peerRegion: c.peerRegion,
-                    targets: peerTargets(c),
+                    targets: peerTargets(c.peerRegion, c.primaryRegion, c.dnsZone),
                     dependsOn: operators.dependencies.monitoring,
                 },
                 childOpts,
@@ -463,31 +462,6 @@ function minioFence(namespace: string) {
         s3Port: m.ports.s3.port,
         consolePort: m.ports.console.port,
     };
-}
-
-/**
- * The other region's cross-region endpoints this region probes (CrossRegionWatch): the names the program
- * renders there, derived from config as the replication itself derives them.
- */
-export function peerTargets(c: RegionConfig): PeerTarget[] {
-    const peer = { region: c.peerRegion, primaryRegion: c.primaryRegion, dnsZone: c.dnsZone };
-    return [
-        {
-            name: "postgres-replication",
-            address: `${regionalHostname(replicationEndpointLabel(CLUSTER_NAME), c.peerRegion, c.dnsZone)}:5432`,
-        },
-        { name: "postgres-pooler-rw", address: `${poolerHostnames(CLUSTER_NAME, peer).regional}:5432` },
-        { name: "minio-replication", address: minioReplicationEndpoint(c.peerRegion, c.dnsZone) },
-        // Only the primary region serves the sessions master across regions.
-        ...(c.peerRegion === c.primaryRegion
-            ? [
-                  {
-                      name: "redis-sessions-master",
-                      address: `${redisReplicationEndpoint("sessions", c.primaryRegion, c.dnsZone)}:6379`,
-                  },
-              ]
-            : []),
-    ];
 }
 
 /** The Redis instances of every region and how each runs (their TLS trust is minted for both regions). */
