@@ -89,8 +89,8 @@ export = async () => {
             roleArn: region.backupBucket.roleArn,
             prefix: region.backupBucket.prefix,
             objectStoreName: region.postgres.main.objectStoreName,
-            /** SNS topic (this region) for the backup replication alarms the other stack creates here; "" = none. */
-            alarmTopicArn: config.backup.alarmTopicArn ?? "",
+            /** SNS topic (this region) for the backup replication alarms the other stack creates here. */
+            alarmTopicArn: region.alarmTopicArn,
         },
         /**
          * Redis endpoints (in-cluster DNS, TLS only: `rediss://` URLs), the Secrets of the password and of the CA

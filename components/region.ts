@@ -16,6 +16,8 @@ import {
 } from "./postgres/postgres";
 import { ClusterTlsMaterial, PostgresCertificates } from "./postgres/postgres-certificates";
 import { distributedName } from "./postgres/naming";
+import { CrossRegionWatch } from "./monitoring/cross-region-watch";
+import { peerTargets } from "./monitoring/peer-targets";
 import { backupRoleName, regionCode, replicationRoleName } from "./shared/naming";
 import { RedisCertificates, RedisTlsMaterial } from "./redis/redis-certificates";
 import { RedisCluster } from "./redis/redis-cluster";
@@ -49,6 +51,11 @@ export class DataRegion extends pulumi.ComponentResource {
     public readonly awsProvider: aws.Provider;
     /** This region's backup bucket, its key and the database pods' IRSA role. */
     public readonly backupBucket: BackupBucket;
+    /**
+     * SNS topic (this region) the CloudWatch alarms notify: `backupAlarmTopicArn` when set, otherwise the
+     * topic `<namespacePrefix>-alerts-<region>` created here (subscribe PagerDuty, email… to it).
+     */
+    public readonly alarmTopicArn: pulumi.Output<string>;
     /** S3 replication between the two regions' backup buckets, both directions (`role: secondary` stack only; see below). */
     public readonly backupReplication: readonly BackupReplication[];
     /** This region's PostgreSQL tier (CloudNativePG cluster, poolers, backups, monitoring). */
@@ -103,13 +110,28 @@ export class DataRegion extends pulumi.ComponentResource {
         if (c.manageOperators) {
             const operators = new Operators(
                 `${name}-operators`,
-                { monitoringNamespace: this.namespaces.namespaces.monitoring.metadata.name },
+                {
+                    monitoringNamespace: this.namespaces.namespaces.monitoring.metadata.name,
+                    region: c.region,
+                    alerting: c.alerting,
+                },
                 childOpts,
             );
             this.operatorDependencies = operators.dependencies;
+            new CrossRegionWatch(
+                `${name}-cross-region-watch`,
+                {
+                    namespace: c.namespaces.monitoring,
+                    peerRegion: c.peerRegion,
+                    targets: peerTargets(c.peerRegion, c.primaryRegion, c.dnsZone),
+                    dependsOn: operators.dependencies.monitoring,
+                },
+                childOpts,
+            );
         } else {
             this.operatorDependencies = { postgres: [], kafka: [], minio: [], monitoring: [] };
         }
+        this.alarmTopicArn = c.backup.alarmTopicArn ? pulumi.output(c.backup.alarmTopicArn) : this.alertsTopic(name, c);
         // PostgreSQL: the bucket first (its role trusts the clusters' service accounts), then the tier.
         const accountId = aws.getCallerIdentityOutput({}, { parent: this, provider: this.awsProvider }).accountId;
         this.backupBucket = new BackupBucket(
@@ -392,9 +414,42 @@ export class DataRegion extends pulumi.ComponentResource {
         // components/backup/backup-replication.ts.
         this.backupReplication =
             c.role === "secondary" && args.primaryStack
-                ? replicateBackups(name, c, this.backupBucket, accountId, args.primaryStack, childOpts)
+                ? replicateBackups(
+                      name,
+                      c,
+                      this.backupBucket,
+                      accountId,
+                      args.primaryStack,
+                      this.alarmTopicArn,
+                      childOpts,
+                  )
                 : [];
         this.registerOutputs({});
+    }
+
+    /**
+     * The region's alerts topic (`<namespacePrefix>-alerts-<region>`): the CloudWatch alarms' action. With
+     * `alertEmailTo` set, that address is subscribed (AWS mails a confirmation link first).
+     */
+    private alertsTopic(name: string, c: RegionConfig): pulumi.Output<string> {
+        const opts = { parent: this, provider: this.awsProvider };
+        const topic = new aws.sns.Topic(
+            `${name}-alerts-topic`,
+            {
+                name: `${c.namespacePrefix}-alerts-${c.region}`,
+                region: c.region,
+                tags: { "app.kubernetes.io/part-of": "geo-data" },
+            },
+            opts,
+        );
+        if (c.alerting.email) {
+            new aws.sns.TopicSubscription(
+                `${name}-alerts-topic-email`,
+                { topic: topic.arn, protocol: "email", endpoint: c.alerting.email.to, region: c.region },
+                opts,
+            );
+        }
+        return topic.arn;
     }
 }
 
@@ -432,6 +487,7 @@ function replicateBackups(
     own: BackupBucket,
     accountId: pulumi.Output<string>,
     primaryStack: pulumi.StackReference,
+    alarmTopicArn: pulumi.Output<string>,
     opts: pulumi.ComponentResourceOptions,
 ): BackupReplication[] {
     const peer = primaryStack.requireOutput("backup") as pulumi.Output<PeerBackup>;
@@ -479,6 +535,6 @@ function replicateBackups(
             peer.apply((b) => arnAccount(b.roleArn)),
             peer.apply((b) => b.alarmTopicArn ?? ""),
         ),
-        direction(ours, theirs, accountId, c.backup.alarmTopicArn ?? ""),
+        direction(ours, theirs, accountId, alarmTopicArn),
     ];
 }

@@ -17,6 +17,7 @@ import { REDIS_KEYS, RedisConfig, parseRedis } from "./redis";
 import { KAFKA_KEYS, KafkaConfig, parseKafka } from "./kafka";
 import { clusterAlias } from "../components/kafka/naming";
 import { MINIO_KEYS, MinioConfig, parseMinio } from "./minio";
+import { ALERTING_KEYS, AlertingConfig, parseAlerting } from "./alerting";
 
 export * from "./backup";
 export * from "./postgres";
@@ -25,6 +26,7 @@ export * from "./redis";
 export * from "./minio";
 export * from "./region";
 export * from "./kafka";
+export * from "./alerting";
 
 /** Every `geo-data:*` key, in docs order. */
 export const CONFIG_SCHEMA = {
@@ -34,6 +36,7 @@ export const CONFIG_SCHEMA = {
     ...REDIS_KEYS,
     ...KAFKA_KEYS,
     ...MINIO_KEYS,
+    ...ALERTING_KEYS,
 } as const satisfies Record<string, KeySpec>;
 
 /** The typed, validated configuration of one region stack. */
@@ -50,6 +53,8 @@ export interface RegionConfig extends PairConfig, ClusterConfig {
     readonly kafka: KafkaConfig;
     /** The region's MinIO tenant settings. */
     readonly minio: MinioConfig;
+    /** Where the region's alerts go (Alertmanager receivers, heartbeat). */
+    readonly alerting: AlertingConfig;
 }
 
 /**
@@ -81,6 +86,7 @@ export function parseRegionConfig(raw: RawConfig, stack: string, now: Date = new
             prefix: cluster.namespacePrefix,
             region: pair.region,
         }),
+        alerting: parseAlerting(r),
     });
     r.assertAllRead();
     return config;

@@ -24,6 +24,7 @@ import { redisRequireAofPersistence } from "./redis/redis-require-aof-persistenc
 import { postgresDisallowNonTls } from "./postgres/postgres-disallow-non-tls";
 import { namespaceRequireDefaultDeny } from "./network/namespace-require-default-deny";
 import { serviceRequireLoadBalancerSourceRanges } from "./network/service-require-load-balancer-source-ranges";
+import { alertmanagerRequireReceiver } from "./monitoring/alertmanager-require-receiver";
 // Kafka (Strimzi)
 import { kafkaNodepoolRequireMinReplicas } from "./kafka/kafka-nodepool-require-min-replicas";
 import { kafkaNodepoolRequirePersistentStorage } from "./kafka/kafka-nodepool-require-persistent-storage";
@@ -73,6 +74,7 @@ export const policies: Policies = [
     postgresDisallowNonTls,
     namespaceRequireDefaultDeny,
     serviceRequireLoadBalancerSourceRanges,
+    alertmanagerRequireReceiver,
     // Kafka (Strimzi)
     kafkaNodepoolRequireMinReplicas,
     kafkaNodepoolRequirePersistentStorage,

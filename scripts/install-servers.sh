@@ -3,6 +3,8 @@
 #   redis-server (+ redis-tools for redis-cli), postgresql, pgbouncer, openssl (test certificates),
 #   barman-cli-cloud (the barman-cloud-* tools; npm run drill:restore falls back to it when
 #   scripts/install-barman.sh cannot install the newer Barman from PyPI).
+#   prometheus (promtool: alert rule checks and unit tests), prometheus-alertmanager (amtool) and
+#   prometheus-redis-exporter (the metric names the Redis alerts and panels use).
 # Idempotent: a package is installed only when its binary is missing, and nothing is
 # done (not even `apt-get update`) when everything is already present.
 # Services are never started: while installing, /usr/sbin/policy-rc.d denies every
@@ -44,6 +46,23 @@ if command -v barman-cloud-backup >/dev/null 2>&1; then
 else
   missing="$missing barman-cli-cloud"
 fi
+# promtool/amtool check and unit-test the rendered alert rules and Alertmanager configuration
+# (test/alerts-*.spec.ts); redis_exporter is scraped in front of a local redis-server.
+if command -v promtool >/dev/null 2>&1; then
+  echo "install-servers: promtool already present"
+else
+  missing="$missing prometheus"
+fi
+if command -v amtool >/dev/null 2>&1; then
+  echo "install-servers: amtool already present"
+else
+  missing="$missing prometheus-alertmanager"
+fi
+if command -v prometheus-redis-exporter >/dev/null 2>&1; then
+  echo "install-servers: prometheus-redis-exporter already present"
+else
+  missing="$missing prometheus-redis-exporter"
+fi
 
 if [ -z "$missing" ]; then
   echo "install-servers: nothing to install"
@@ -74,7 +93,7 @@ apt-get update
 apt-get install -y --no-install-recommends $missing
 
 # Tolerate postinst scripts that started a daemon despite policy-rc.d.
-for svc in redis-server postgresql pgbouncer; do
+for svc in redis-server postgresql pgbouncer prometheus prometheus-alertmanager prometheus-redis-exporter; do
   if [ -x "/etc/init.d/$svc" ]; then
     "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
   fi

@@ -178,7 +178,7 @@ describe("backup replication (S3, both directions, owned by us-west)", () => {
         );
     });
 
-    it("alarms on latency, bytes pending and failures in the source region, without actions by default", async () => {
+    it("alarms on latency, bytes pending and failures in the source region, notifying the region's alerts topic by default", async () => {
         const west = await render("us-west");
         for (const [name, prefix, region, source, destination, ruleId] of [
             [E2W, "geo-pg-replication-use1-usw2", "us-east-1", EAST_BUCKET, WEST_BUCKET, "postgres-to-usw2"],
@@ -205,7 +205,9 @@ describe("backup replication (S3, both directions, owned by us-west)", () => {
                 );
                 assert.equal(a.comparisonOperator, "GreaterThanThreshold", a.name);
                 assert.equal(a.treatMissingData, "notBreaching", a.name);
-                assert.deepEqual([a.alarmActions, a.okActions], [[], []], a.name);
+                // The region's alerts topic (created by DataRegion when backupAlarmTopicArn is unset).
+                const topic = `arn:aws:sns:${region}:123456789012:geo-alerts-${region}`;
+                assert.deepEqual([a.alarmActions, a.okActions], [[topic], [topic]], a.name);
             }
         }
     });
@@ -222,10 +224,11 @@ describe("backup replication (S3, both directions, owned by us-west)", () => {
             [[WEST_TOPIC], [WEST_TOPIC]],
             [[WEST_TOPIC], [WEST_TOPIC]],
         ]);
+        const eastDefault = "arn:aws:sns:us-east-1:123456789012:geo-alerts-us-east-1";
         assert.deepEqual(actions(E2W), [
-            [[], []],
-            [[], []],
-            [[], []],
+            [[eastDefault], [eastDefault]],
+            [[eastDefault], [eastDefault]],
+            [[eastDefault], [eastDefault]],
         ]);
 
         // The us-east alarms use the topic the primary stack publishes in its `backup` output.
@@ -241,7 +244,10 @@ describe("backup replication (S3, both directions, owned by us-west)", () => {
             },
         });
         for (const a of ofType(withPeerTopic, ALARM)) {
-            const expected = a.parent === `geo:backup:BackupReplication::${E2W}` ? [EAST_TOPIC] : [];
+            const expected =
+                a.parent === `geo:backup:BackupReplication::${E2W}`
+                    ? [EAST_TOPIC]
+                    : ["arn:aws:sns:us-west-2:123456789012:geo-alerts-us-west-2"];
             assert.deepEqual([inputs(a).alarmActions, inputs(a).okActions], [expected, expected], a.name);
         }
     });

@@ -69,7 +69,7 @@ describe("backup bucket (AWS)", () => {
             roleArn: "arn:aws:iam::123456789012:geo-pg-backups-use1",
             prefix: "postgres",
             objectStoreName: "pg-backups",
-            alarmTopicArn: "",
+            alarmTopicArn: "arn:aws:sns:us-east-1:123456789012:geo-alerts-us-east-1",
         });
     });
 

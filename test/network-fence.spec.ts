@@ -236,6 +236,7 @@ describe("reachability of the rendered stacks", () => {
         ]);
         assert.deepEqual(row("us-east", "pod of an unlabelled namespace"), []);
         assert.deepEqual(row("us-east", "Prometheus"), [
+            "blackbox-exporter :9115",
             "pg :9187",
             "pg-pooler-rw :9127",
             "pg-pooler-ro :9127",
@@ -260,6 +261,8 @@ describe("reachability of the rendered stacks", () => {
         ]);
         assert.deepEqual(row("us-east", "pod of files"), ["files :9000"]);
         assert.deepEqual(row("us-east", "pod of files-setup Job"), ["files :9000"]);
+        // The cross-region prober reaches nothing of the data tier (it probes the other region's NLBs).
+        assert.deepEqual(row("us-east", "pod of blackbox-exporter"), []);
         assert.deepEqual(row("us-east", "peer region address"), [
             "pg :5432",
             "pg-pooler-rw :5432",
@@ -286,6 +289,7 @@ describe("reachability of the rendered stacks", () => {
         ]);
         assert.deepEqual(row("us-west", "pod of an unlabelled namespace"), []);
         assert.deepEqual(row("us-west", "Prometheus"), [
+            "blackbox-exporter :9115",
             "pg :9187",
             "pg-pooler-rw :9127",
             "pg-pooler-ro :9127",

@@ -85,7 +85,10 @@ describe("platform layer", () => {
         assert.match(s.stringData["admin-password"], /^[A-Za-z0-9]{32}$/);
         assert.notEqual(s.stringData["admin-password"], "prom-operator");
         assert.ok(secret.inputs.stringData["4dabf18193072939515e22adb298388d"], "the password must stay secret");
-        assert.deepEqual(kps.options.dependsOn, ["kubernetes:core/v1:Secret::geo-operators-grafana-admin"]);
+        assert.deepEqual(kps.options.dependsOn, [
+            "kubernetes:core/v1:Secret::geo-operators-grafana-admin",
+            "kubernetes:core/v1:Secret::geo-operators-alertmanager-config",
+        ]);
     });
 
     it("gates the Barman Cloud plugin on a Job that waits for cert-manager's API (webhook included)", async () => {

@@ -266,6 +266,7 @@ describe("PostgreSQL (CloudNativePG)", () => {
         ]);
         assert.deepEqual(alerts("geo-postgres-pooler-rw-alerts"), [
             ["PgBouncerDown", "critical"],
+            ["PgBouncerAbsent", "critical"],
             ["PgBouncerClientsSaturated", "warning"],
             ["PgBouncerClientsWaiting", "warning"],
         ]);
@@ -275,7 +276,7 @@ describe("PostgreSQL (CloudNativePG)", () => {
             '(time() - max(barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{namespace="geo-postgres", cnpg_io_cluster="pg"})) > 93600',
         );
         assert.match(rules[1].expr, /cnpg_collector_replica_mode\{[^}]*\} == 0/);
-        const saturation = inputs(find(east, RULE, "geo-postgres-pooler-rw-alerts")).spec.groups[0].rules[1];
+        const saturation = inputs(find(east, RULE, "geo-postgres-pooler-rw-alerts")).spec.groups[0].rules[2];
         assert.match(saturation.expr, /\) > 800$/);
     });
 

@@ -134,6 +134,9 @@ const SERVICES: Record<string, string> = {
     "geo:redis:RedisCertificates": "Redis TLS (CAs, certificates)",
     "geo:backup:BackupBucket": "Backups (AWS S3)",
     "geo:backup:BackupReplication": "Backups (AWS S3)",
+    // The region's alerts topic (CloudWatch alarm actions): created by DataRegion itself.
+    "aws:sns/topic:Topic": "Alerting (SNS)",
+    "aws:sns/topicSubscription:TopicSubscription": "Alerting (SNS)",
     "geo:kafka:KafkaTier": "Kafka (Strimzi)",
     "geo:kafka:KafkaCertificates": "Kafka (Strimzi)",
     "geo:minio:MinioTenant": "MinIO object store",
@@ -176,6 +179,8 @@ function headline(r: RecordedResource): [string, string] | undefined {
             return ["Job", `\`${k8sName(r).replace(/-[0-9a-f]{10}$/, "-<config hash>")}\``];
         case "kubernetes:core/v1:Namespace":
             return ["Namespace", name];
+        case "aws:sns/topic:Topic":
+            return ["SNS topic", `\`${r.inputs.name}\` (CloudWatch alarm actions)`];
         case "kubernetes:helm.sh/v4:Chart":
             return ["chart", `${r.name.replace(/^geo-operators-/, "")} ${r.inputs.version}`];
         case "kubernetes:yaml/v2:ConfigFile": {

@@ -19,6 +19,7 @@ import { loadStackConfig, stackNames } from "./stack-config";
 import { checkovSummary } from "./checkov";
 import { Scorecard, scorecard, toMarkdown, toText } from "./ha/scorecard";
 import { readDrills } from "./ha/drills";
+import { ruleFiles, writeRuleFiles } from "./alerts/rule-files";
 
 /** Parsed command line of plan. */
 export interface PlanArgs {
@@ -213,6 +214,8 @@ function writeAll(outDir: string, plans: StackPlan[]): void {
 function writeFiles(dir: string, p: StackPlan): void {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, "manifests.yaml"), toYaml(p.objects));
+    // The PrometheusRules as Prometheus rule files (promtool check/test rules read these).
+    writeRuleFiles(path.join(dir, "rules"), ruleFiles(p.objects));
     fs.writeFileSync(path.join(dir, "resources.json"), JSON.stringify(redact(p.render.resources), null, 2) + "\n");
     const outputs = Object.fromEntries(
         Object.entries(p.render.outputs).map(([k, v]) => [

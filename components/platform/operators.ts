@@ -6,6 +6,9 @@ import { PART_OF, standardLabels } from "../shared/labels";
 import { operatorNamespaces } from "../shared/naming";
 import { ChartPin, charts, manifests } from "../shared/versions";
 import { createCertManagerReady } from "./cert-manager-ready";
+import { AlertingConfig } from "../../config/alerting";
+import { ALERTMANAGER_CONFIG_SECRET, createAlertmanagerSecret } from "../monitoring/alertmanager-secret";
+import { createDashboards } from "../monitoring/dashboards";
 
 /** The Secret holding Grafana's admin login (generated password), in the monitoring namespace. */
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
@@ -21,11 +24,22 @@ export const GRAFANA_ADMIN_SECRET = "grafana-admin";
  *   alerts need none of its metrics.
  * - `grafana.admin.{existingSecret,userKey,passwordKey}` — the grafana subchart reads the admin login from
  *   that Secret instead of kube-prometheus-stack's default `grafana.adminPassword: prom-operator`.
+ * - `alertmanager.alertmanagerSpec.{useExistingSecret,configSecret}` — Alertmanager reads the configuration
+ *   built from `alert*` config (components/monitoring/alertmanager-secret.ts) instead of the chart's default,
+ *   whose only receiver `"null"` notifies no one.
+ * - `prometheus.prometheusSpec.externalLabels.region` — every alert carries its region (Alertmanager groups
+ *   by it; a person paged knows where to look).
  */
-export function kubePrometheusStackValues(grafanaAdminSecret: string): Record<string, unknown> {
+export function kubePrometheusStackValues(
+    grafanaAdminSecret: string,
+    region = "",
+    alertmanagerSecret = ALERTMANAGER_CONFIG_SECRET,
+): Record<string, unknown> {
     return {
+        alertmanager: { alertmanagerSpec: { useExistingSecret: true, configSecret: alertmanagerSecret } },
         prometheus: {
             prometheusSpec: {
+                ...(region ? { externalLabels: { region } } : {}),
                 serviceMonitorSelectorNilUsesHelmValues: false,
                 podMonitorSelectorNilUsesHelmValues: false,
                 ruleSelectorNilUsesHelmValues: false,
@@ -42,6 +56,10 @@ export function kubePrometheusStackValues(grafanaAdminSecret: string): Record<st
 export interface OperatorsArgs {
     /** Namespace of kube-prometheus-stack (the monitoring namespace of the data tier). */
     readonly monitoringNamespace: pulumi.Input<string>;
+    /** AWS region, attached to every alert as the `region` label. Defaults to none. */
+    readonly region?: string;
+    /** Where alerts go. Defaults to no receiver (the plan's advisory policy then says so). */
+    readonly alerting?: AlertingConfig;
 }
 
 /** What data-tier custom resources must wait for, per API group family. */
@@ -132,13 +150,15 @@ export class Operators extends pulumi.ComponentResource {
             },
             { parent: this, additionalSecretOutputs: ["stringData", "data"] },
         );
+        const alertmanagerConfig = createAlertmanagerSecret(name, args.monitoringNamespace, args.alerting ?? {}, this);
         const monitoring = chart(
             "kube-prometheus-stack",
             charts.kubePrometheusStack,
             args.monitoringNamespace,
-            kubePrometheusStackValues(GRAFANA_ADMIN_SECRET),
-            [grafanaAdmin],
+            kubePrometheusStackValues(GRAFANA_ADMIN_SECRET, args.region ?? ""),
+            [grafanaAdmin, alertmanagerConfig],
         );
+        createDashboards(name, args.monitoringNamespace, this);
         const certManager = chart("cert-manager", charts.certManager, certNs.metadata.name, {
             crds: { enabled: true },
         });

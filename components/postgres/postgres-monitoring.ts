@@ -83,22 +83,37 @@ export interface PoolerAlertArgs {
     readonly saturation?: number;
     /** Longest a client may wait for a server connection, in seconds. Defaults to 5. */
     readonly maxWaitSeconds?: number;
+    /** Name of the pooler's PodMonitor (its scrape job is `<namespace>/<name>`). Defaults to the pooler's name. */
+    readonly podMonitor?: string;
 }
 
-/** Alerts of one pooler: PgBouncer down, client connections near max_client_conn, clients waiting. */
+/** Alerts of one pooler: PgBouncer down or not scraped at all, client connections near max_client_conn, clients waiting. */
 export function poolerAlertRules(a: PoolerAlertArgs): AlertRule[] {
     const sel = `namespace="${a.namespace}", cnpg_io_poolerName="${a.pooler}"`;
+    const job = `namespace="${a.namespace}", job="${a.namespace}/${a.podMonitor ?? a.pooler}"`;
     const saturation = a.saturation ?? 0.8;
     const wait = a.maxWaitSeconds ?? 5;
     const runbook = "README.md#postgresql-runbooks";
     return [
         {
+            // CloudNativePG 1.30 declares cnpg_pgbouncer_up but never exports it (its collector's Describe and
+            // Collect leave it out). What it does export: cnpg_pgbouncer_last_collection_error = 1 when the
+            // instance manager cannot query PgBouncer's admin console; and a dead pod fails its scrape (up = 0).
             alert: "PgBouncerDown",
-            expr: `cnpg_pgbouncer_up{${sel}} == 0`,
+            expr: `(max by (namespace, cnpg_io_poolerName, pod) (cnpg_pgbouncer_last_collection_error{${sel}}) == 1) or (max by (namespace, cnpg_io_poolerName, pod) (up{${job}}) == 0)`,
             for: "5m",
             severity: "critical",
             summary: `PgBouncer {{ $labels.pod }} of ${a.pooler} is down`,
-            description: `{{ $labels.pod }} cannot reach its PgBouncer process.`,
+            description: `{{ $labels.pod }} cannot query its PgBouncer process, or its metrics endpoint does not answer.`,
+            runbook,
+        },
+        {
+            alert: "PgBouncerAbsent",
+            expr: `absent(up{${job}})`,
+            for: "10m",
+            severity: "critical",
+            summary: `No PgBouncer pod of ${a.pooler} is scraped`,
+            description: `Prometheus has no target for ${a.pooler} (no pod running, or the PodMonitor ${job} selects none): clients of this pooler's Service cannot connect.`,
             runbook,
         },
         {

@@ -12,3 +12,4 @@ export * as cloudwatch from "@pulumi/aws/cloudwatch";
 export * as iam from "@pulumi/aws/iam";
 export * as kms from "@pulumi/aws/kms";
 export * as s3 from "@pulumi/aws/s3";
+export * as sns from "@pulumi/aws/sns";

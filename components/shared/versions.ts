@@ -84,6 +84,8 @@ export const images = {
      * charts.certManager): the Job that gates the Barman Cloud plugin on a serving cert-manager webhook.
      */
     certManagerStartupApiCheck: "quay.io/jetstack/cert-manager-startupapicheck:v1.19.1",
+    /** Prometheus blackbox exporter: the cross-region reachability probes (components/monitoring/cross-region-watch.ts). */
+    blackboxExporter: "quay.io/prometheus/blackbox-exporter:v0.25.0",
     /** MinIO client used by the bucket/replication Job. */
     minioClient: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
 } as const;

@@ -1,0 +1,119 @@
+/**
+ * geo-data overview: both regions side by side, one data source variable per region column (this Grafana's
+ * own Prometheus, and the other region's once it is added as a data source; docs/monitoring.md).
+ */
+import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import { datasourceVariable, series, single } from "./panels";
+
+/** The panels of one region's column. */
+function region(b: dashboard.DashboardBuilder, variable: string, x: number): dashboard.DashboardBuilder {
+    const w = 12;
+    return b
+        .withPanel(
+            single(
+                "PostgreSQL role",
+                "Is this region's cluster the primary or a replica cluster?",
+                "none",
+                variable,
+                [{ expr: "max(cnpg_collector_replica_mode)", monitor: "cluster" }],
+                { "0": "primary", "1": "replica" },
+            ).gridPos({ x, y: 1, w: w / 2, h: 4 }),
+        )
+        .withPanel(
+            single("Redis sessions masters here", "1 in the primary region, 0 in the other.", "none", variable, [
+                {
+                    expr: 'count(redis_instance_info{role="master", service=~".*sessions.*"}) or vector(0)',
+                    monitor: "redis",
+                },
+            ]).gridPos({ x: x + w / 2, y: 1, w: w / 2, h: 4 }),
+        )
+        .withPanel(
+            series(
+                "PostgreSQL cross-region lag",
+                "WAL written on the primary not yet flushed in the other region (bytes) and its flush lag (seconds).",
+                "bytes",
+                variable,
+                [
+                    {
+                        expr: "max by (application_name) (cnpg_pg_stat_replication_flush_diff_bytes and on (namespace, pod) (cnpg_collector_replica_mode == 0))",
+                        legend: "{{application_name}} bytes",
+                        monitor: "cluster",
+                    },
+                ],
+            ).gridPos({ x, y: 5, w, h: 7 }),
+        )
+        .withPanel(
+            series("PostgreSQL cross-region flush lag", "Seconds until the other region confirms WAL.", "s", variable, [
+                {
+                    expr: "max by (application_name) (cnpg_pg_stat_replication_flush_lag_seconds and on (namespace, pod) (cnpg_collector_replica_mode == 0))",
+                    legend: "{{application_name}}",
+                    monitor: "cluster",
+                },
+            ]).gridPos({ x, y: 12, w, h: 7 }),
+        )
+        .withPanel(
+            series(
+                "Redis cross-region master link",
+                "Sessions replicas' link to the primary region's master (1 = up).",
+                "none",
+                variable,
+                [{ expr: 'min(redis_master_link_up{service=~".*sessions.*"})', legend: "sessions", monitor: "redis" }],
+            ).gridPos({ x, y: 19, w, h: 6 }),
+        )
+        .withPanel(
+            single("Last base backup age", "Age of the newest base backup.", "s", variable, [
+                {
+                    expr: "time() - max(barman_cloud_cloudnative_pg_io_last_available_backup_timestamp)",
+                    monitor: "cluster",
+                },
+            ]).gridPos({ x, y: 25, w: w / 2, h: 4 }),
+        )
+        .withPanel(
+            single(
+                "Since last archived WAL",
+                "Seconds since the primary archived WAL (a replica cluster archives nothing).",
+                "s",
+                variable,
+                [
+                    {
+                        expr: "max(cnpg_pg_stat_archiver_seconds_since_last_archival and on (namespace, pod) (cnpg_collector_replica_mode == 0))",
+                        monitor: "cluster",
+                    },
+                ],
+            ).gridPos({ x: x + w / 2, y: 25, w: w / 2, h: 4 }),
+        )
+        .withPanel(
+            single(
+                "Other region reachable",
+                "Share of the other region's endpoints that answer a TCP connect.",
+                "percentunit",
+                variable,
+                [{ expr: "avg(probe_success)", monitor: "cross-region-watch" }],
+            ).gridPos({ x, y: 29, w: w / 2, h: 4 }),
+        )
+        .withPanel(
+            single("Alerts firing", "Critical and warning alerts firing in this region.", "none", variable, [
+                { expr: 'count(ALERTS{alertstate="firing", severity=~"critical|warning"}) or vector(0)', monitor: "" },
+            ]).gridPos({ x: x + w / 2, y: 29, w: w / 2, h: 4 }),
+        );
+}
+
+export function overviewDashboard(): dashboard.DashboardBuilder {
+    let b = new dashboard.DashboardBuilder("geo-data overview")
+        .uid("geo-data-overview")
+        .tags(["geo-data"])
+        .refresh("1m")
+        .time({ from: "now-6h", to: "now" });
+    const columns = [
+        ["region0", "This region"],
+        ["region1", "Other region"],
+    ] as const;
+    for (const [name, label] of columns) b = b.withVariable(datasourceVariable(name, `${label} (Prometheus)`));
+    b = b.withRow(
+        new dashboard.RowBuilder("This region | Other region (pick each region's Prometheus data source above)"),
+    );
+    columns.forEach(([name], i) => {
+        b = region(b, name, i * 12);
+    });
+    return b;
+}
