@@ -10,7 +10,7 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertRule, monitoringResource, prometheusRuleSpec, serviceMonitorSpec } from "./monitors";
-import { containerSecurityContext, meta, podSecurityContext } from "../shared/k8s";
+import { containerSecurityContext, meta, podSecurityContext, zoneSpread } from "../shared/k8s";
 import { standardLabels } from "../shared/labels";
 import { images } from "../shared/versions";
 import { PROMETHEUS_POD } from "../platform/network-policies";
@@ -123,6 +123,8 @@ export class CrossRegionWatch extends pulumi.ComponentResource {
                         spec: {
                             automountServiceAccountToken: false,
                             securityContext: podSecurityContext(65534),
+                            // One stateless prober: a lost pod is rescheduled (PeerRegionProbesMissing meanwhile).
+                            topologySpreadConstraints: zoneSpread(selector),
                             containers: [
                                 {
                                     name: "blackbox-exporter",
@@ -144,6 +146,12 @@ export class CrossRegionWatch extends pulumi.ComponentResource {
                     },
                 },
             },
+            { parent: this },
+        );
+        // A drain may evict the prober (its absence alerts), never more than it.
+        new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pdb`,
+            { metadata: meta(BLACKBOX, ns, labels), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
             { parent: this },
         );
         new k8s.core.v1.Service(
