@@ -8,8 +8,9 @@
  * has no such switch, so this file does what it does: each module's code is compiled with
  * `vm.Script` and `cachedData`, and at exit the code of the modules that missed is written back.
  *
- * One store per entry point (plan, switchover, a mocha worker…) under `<cache>/v8/`: a JSON header
- * (filename → key, offset, length) and the concatenated cache blobs, read once at start. A module's key
+ * One store per entry point (plan, switchover, mocha's workers…) under `<cache>/v8/`: a JSON header
+ * (filename → key, offset, length) and the concatenated cache blobs, read once at start; at exit the
+ * entries compiled afresh are merged into the store as it is then. A module's key
  * is its size and mtime (files under node_modules) or the transpile cache's content hash (the
  * repository's TypeScript), plus the code's length; V8 itself rejects data made by another V8 version or
  * with other flags (the module then compiles as usual and its entry is rewritten). Node's own loader
@@ -44,8 +45,15 @@ function install(cacheDir, keyOf) {
     if (!importModuleDynamically) return; // `import()` inside a cached module would not work
 
     const entry = process.argv[1] ? path.resolve(process.argv[1]) : "eval";
-    const id = crypto.createHash("sha1").update(`${process.version}\0${process.execArgv.join(" ")}\0${entry}`).digest("hex");
-    const storeFile = path.join(cacheDir, "v8", `${path.basename(entry).replace(/[^\w.-]/g, "_")}-${id.slice(0, 12)}.bin`);
+    const id = crypto
+        .createHash("sha1")
+        .update(`${process.version}\0${process.execArgv.join(" ")}\0${entry}`)
+        .digest("hex");
+    const storeFile = path.join(
+        cacheDir,
+        "v8",
+        `${path.basename(entry).replace(/[^\w.-]/g, "_")}-${id.slice(0, 12)}.bin`,
+    );
     const stored = readStore(storeFile);
     /** Scripts compiled without usable cached data: written back at exit. */
     const fresh = new Map();
@@ -67,7 +75,8 @@ function install(cacheDir, keyOf) {
             return compile.call(this, content, filename, format);
         }
         const hit = stored.entries.get(filename);
-        const cachedData = hit && hit.key === key ? stored.blob.subarray(hit.offset, hit.offset + hit.length) : undefined;
+        const cachedData =
+            hit && hit.key === key ? stored.blob.subarray(hit.offset, hit.offset + hit.length) : undefined;
         let script;
         try {
             script = new vm.Script(Module.wrap(content.startsWith("#!") ? `//${content}` : content), {
@@ -85,7 +94,8 @@ function install(cacheDir, keyOf) {
     };
 
     process.once("exit", () => {
-        if (fresh.size) writeStore(storeFile, stored, fresh);
+        // merged into the store as it is now: parallel processes of one entry point (mocha's workers) add up
+        if (fresh.size) writeStore(storeFile, readStore(storeFile), fresh);
     });
 }
 
@@ -133,11 +143,26 @@ function writeStore(file, stored, fresh) {
         const len = Buffer.alloc(4);
         len.writeUInt32LE(headerBuf.length);
         fs.mkdirSync(path.dirname(file), { recursive: true });
+        removeStaleTemporaries(file);
         const tmp = `${file}.${process.pid}.tmp`;
         fs.writeFileSync(tmp, Buffer.concat([Buffer.from(MAGIC, "latin1"), len, headerBuf, ...parts]));
         fs.renameSync(tmp, file);
     } catch {
         // read-only checkout: compile as usual next time
+    }
+}
+
+/** Temporary files of writers that were killed mid-write (an exiting worker), a minute old or more. */
+function removeStaleTemporaries(file) {
+    const dir = path.dirname(file);
+    const prefix = `${path.basename(file)}.`;
+    for (const f of fs.readdirSync(dir)) {
+        if (!f.startsWith(prefix) || !f.endsWith(".tmp")) continue;
+        try {
+            if (Date.now() - fs.statSync(path.join(dir, f)).mtimeMs > 60_000) fs.unlinkSync(path.join(dir, f));
+        } catch {
+            // another process removed it
+        }
     }
 }
 
