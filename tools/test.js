@@ -127,6 +127,8 @@ async function main() {
     const files = named ? [] : slowestFirst(specFiles());
     const renders = fs.mkdtempSync(path.join(os.tmpdir(), "geo-renders-"));
     const env = { ...process.env, GEO_RENDER_CACHE_DIR: renders, GEO_TEST_TIMES: TIMES };
+    // mocha's output goes through a pipe here: keep its colours on a terminal
+    if (process.stdout.isTTY && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
     try {
         const [l, m] = await Promise.all([lint(), mocha([...args, ...files], env)]);
         process.stdout.write(l.output.endsWith("\n") || !l.output ? l.output : `${l.output}\n`);
