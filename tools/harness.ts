@@ -3,6 +3,8 @@
  * resource (type, name, parent, inputs, options) and the stack outputs. Used by `npm run plan` and by the
  * tests; the program itself knows nothing about it.
  */
+import * as crypto from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -173,7 +175,7 @@ export function renderStack(opts: RenderOptions): Promise<RenderResult> {
     const key = stableJson({ ...opts, program: opts.program ?? path.join(ROOT, "index.ts") });
     let p = renders.get(key);
     if (!p) {
-        p = renderUncached(opts);
+        p = process.env.GEO_RENDER_CACHE_DIR ? renderShared(opts, key) : renderUncached(opts);
         renders.set(key, p);
         p.catch(() => renders.delete(key));
     }
@@ -181,6 +183,33 @@ export function renderStack(opts: RenderOptions): Promise<RenderResult> {
 }
 
 const renders = new Map<string, Promise<RenderResult>>();
+
+/**
+ * Renders through a directory shared by the processes of one test run ($GEO_RENDER_CACHE_DIR, set by
+ * tools/test.js for mocha's workers): a configuration one worker rendered is read back by the others
+ * instead of rendered again. Keyed by the render options and the program file's content; successful
+ * renders only (a failing one renders again, so its error is the program's own). The directory lives as
+ * long as the run: sources do not change under it.
+ */
+async function renderShared(opts: RenderOptions, key: string): Promise<RenderResult> {
+    const program = opts.program ?? path.join(ROOT, "index.ts");
+    const hash = crypto.createHash("sha1").update(key).update("\0").update(fs.readFileSync(program)).digest("hex");
+    const file = path.join(process.env.GEO_RENDER_CACHE_DIR!, `${hash}.json`);
+    try {
+        return JSON.parse(fs.readFileSync(file, "utf8")) as RenderResult;
+    } catch {
+        // not rendered yet in this run
+    }
+    const result = await renderUncached(opts);
+    try {
+        const tmp = `${file}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, JSON.stringify(result));
+        fs.renameSync(tmp, file);
+    } catch {
+        // best effort: the next worker renders it itself
+    }
+    return result;
+}
 
 /** JSON with object keys sorted, so equal configs give equal cache keys whatever their insertion order. */
 function stableJson(v: unknown): string {
@@ -195,7 +224,78 @@ function stableJson(v: unknown): string {
     );
 }
 
+/**
+ * Pulumi captures and formats a stack trace for every resource (`Resource.callsites`, unlimited depth: the
+ * source position and stack the engine records) and for every internal promise (`debuggablePromise`: a
+ * debug string printed only with PULUMI_DEBUG_PROMISE_LEAKS). Under mocks nobody reads either — the mock
+ * monitor drops source positions, and leaks are reported by count — yet they were a fifth of a render's
+ * CPU. While a render runs, resources get no call sites and promise debug stacks are not captured (unless
+ * PULUMI_DEBUG_PROMISE_LEAKS is set); errors the program throws keep their stack traces.
+ */
+function withoutStackCaptures(): () => void {
+    const resource = pulumi.Resource as unknown as { callsites: () => unknown[] };
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+        debuggablePromise: (p: Promise<unknown>, ctx: unknown) => Promise<unknown>;
+    };
+    if (stackCaptureDepth++ === 0) {
+        const callsites = resource.callsites;
+        const debuggablePromise = debuggable.debuggablePromise;
+        resource.callsites = () => [];
+        if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+            debuggable.debuggablePromise = (p, ctx) => {
+                const limit = Error.stackTraceLimit;
+                Error.stackTraceLimit = 0;
+                try {
+                    return debuggablePromise(p, ctx);
+                } finally {
+                    Error.stackTraceLimit = limit;
+                }
+            };
+        }
+        restoreStackCaptures = () => {
+            resource.callsites = callsites;
+            debuggable.debuggablePromise = debuggablePromise;
+        };
+    }
+    return () => {
+        if (--stackCaptureDepth === 0) restoreStackCaptures();
+    };
+}
+/**
+ * The SDK logs every monitor response with `log.debug(\`… resp: ${response}\`)`, which turns the protobuf
+ * message (all of the resource's state) into a string, even when nothing reads debug logs — under mocks
+ * about a seventh of a render. The mock monitor's responses get a short `toString` instead (the log line
+ * names the message type); their content is unchanged.
+ */
+function cheapResponseStrings(): void {
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): Record<string, unknown> }).getMonitor();
+    for (const method of ["registerResource", "registerResourceOutputs", "invoke", "call", "readResource"]) {
+        const original = monitor?.[method];
+        if (typeof original !== "function") continue;
+        monitor[method] = function (this: unknown, req: unknown, callback: (err: unknown, resp: any) => void) {
+            return original.call(this, req, (err: unknown, resp: any) => {
+                if (resp && typeof resp === "object") {
+                    Object.defineProperty(resp, "toString", { value: () => `[${method} response]`, enumerable: false });
+                }
+                callback(err, resp);
+            });
+        };
+    }
+}
+
+let stackCaptureDepth = 0;
+let restoreStackCaptures = (): void => undefined;
+
 async function renderUncached(opts: RenderOptions): Promise<RenderResult> {
+    const restore = withoutStackCaptures();
+    try {
+        return await renderWithMocks(opts);
+    } finally {
+        restore();
+    }
+}
+
+async function renderWithMocks(opts: RenderOptions): Promise<RenderResult> {
     const program = opts.program ?? path.join(ROOT, "index.ts");
     const records: RecordedResource[] = [];
     const byKey = new Map<string, RecordedResource>();
@@ -253,6 +353,7 @@ async function renderUncached(opts: RenderOptions): Promise<RenderResult> {
         false,
         ORGANIZATION,
     );
+    cheapResponseStrings();
 
     const record = (args: pulumi.ResourceTransformationArgs): undefined => {
         const o = args.opts as pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;

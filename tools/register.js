@@ -82,10 +82,14 @@ function transpile(source, filename) {
     return out.outputText;
 }
 
+/** The transpile key of each .ts file loaded (the code cache's key for it). */
+const contentKeys = new Map();
+
 /** The JavaScript for a .ts file: from the cache, else transpiled and stored. */
 function javascriptFor(filename) {
     const source = fs.readFileSync(filename, "utf8");
     const key = keyOf(source);
+    contentKeys.set(filename, key);
     const cached = path.join(CACHE_DIR, key.slice(0, 2), `${key}.js`);
     try {
         return fs.readFileSync(cached, "utf8");
@@ -113,6 +117,8 @@ if (!Module._extensions[".ts"]) {
         module._compile(javascriptFor(filename), filename);
     };
     if (SOURCE_MAPS) process.setSourceMapsEnabled(true);
+    require("./lazy-sdk").install();
+    require("./code-cache").install(cacheRoot(), (filename) => contentKeys.get(filename));
 }
 
 module.exports = { CACHE_DIR };

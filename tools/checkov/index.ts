@@ -68,11 +68,17 @@ export function annotate(objs: Record<string, any>[], skips: Skip[]): Record<str
     });
 }
 
-/** The checkov executable when installed (scripts/install-checkov.sh --cached), else undefined. */
+/** The checkov executable when installed (scripts/install-checkov.sh --cached), else undefined. Asked once per process. */
 export function checkovBinary(): string | undefined {
-    const r = spawnSync("bash", [path.join(ROOT, "scripts", "install-checkov.sh"), "--cached"], { encoding: "utf8" });
-    return r.status === 0 ? r.stdout.trim() : undefined;
+    if (binary === null) {
+        const r = spawnSync("bash", [path.join(ROOT, "scripts", "install-checkov.sh"), "--cached"], {
+            encoding: "utf8",
+        });
+        binary = r.status === 0 ? r.stdout.trim() : undefined;
+    }
+    return binary;
 }
+let binary: string | undefined | null = null;
 
 /** What checkov found in one stack's manifests. */
 export interface CheckovResult {

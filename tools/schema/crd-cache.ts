@@ -21,7 +21,7 @@ import { KeywordDescriptor, ajvInstance, keywordFromDescriptor } from "./vocabul
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 /** Bumped when the layout of an entry changes. */
-const FORMAT = "1";
+const FORMAT = "2";
 
 /** Where entries live: $GEO_CACHE_DIR/crd, else node_modules/.cache/geo-data/crd (as tools/register.js). */
 function cacheDir(): string {
@@ -55,18 +55,16 @@ const moduleRequire = createRequire(__filename);
 
 /** The cached validator of a key, or undefined when there is none (or it cannot be read). */
 export function loadValidator(key: string): ValidateFunction | undefined {
-    let text: string;
-    try {
-        text = fs.readFileSync(path.join(cacheDir(), `${key}.js`), "utf8");
-    } catch {
-        return undefined;
-    }
+    const file = path.join(cacheDir(), `${key}.js`);
+    if (!fs.existsSync(file)) return undefined;
+    // Loaded as a module (not `new Function`), so tools/code-cache.js keeps V8's compiled code for it too.
+    const factory = moduleRequire(file) as (...args: unknown[]) => ValidateFunction[];
     const holder: { parts: ValidateFunction[] } = { parts: [] };
     const rt = {
         keyword: (json: string) => keywordFromDescriptor(JSON.parse(json) as KeywordDescriptor, (i) => holder.parts[i]),
     };
     // `self` is what ajv's own compiled code gets: the instance (keyword validators are called on it)
-    holder.parts = new Function("require", "rt", "goRegExp", "self", text)(moduleRequire, rt, goRegExp, ajvInstance());
+    holder.parts = factory(moduleRequire, rt, goRegExp, ajvInstance());
     return holder.parts[0];
 }
 
@@ -105,5 +103,8 @@ export function storeValidator(key: string, parts: ValidateFunction[]): void {
                 `parts[${i}] = (function () {\nconst module = { exports: {} };\nconst exports = module.exports;\n${standaloneCode(ajv, part)}\nreturn module.exports;\n})();`,
         )
         .join("\n");
-    write(path.join(cacheDir(), `${key}.js`), `"use strict";\nconst parts = [];\n${code}\nreturn parts;\n`);
+    write(
+        path.join(cacheDir(), `${key}.js`),
+        `"use strict";\nmodule.exports = function (require, rt, goRegExp, self) {\nconst parts = [];\n${code}\nreturn parts;\n};\n`,
+    );
 }
