@@ -40,6 +40,8 @@ describe("Grafana dashboards", () => {
         assert.deepEqual(
             maps.map((m) => [inputs(m).metadata.name, inputs(m).metadata.namespace, Object.keys(inputs(m).data)]),
             [
+                ["geo-data-dashboard-kafka", "geo-monitoring", ["geo-data-kafka.json"]],
+                ["geo-data-dashboard-minio", "geo-monitoring", ["geo-data-minio.json"]],
                 ["geo-data-dashboard-overview", "geo-monitoring", ["geo-data-overview.json"]],
                 ["geo-data-dashboard-postgresql", "geo-monitoring", ["geo-data-postgresql.json"]],
                 ["geo-data-dashboard-redis", "geo-monitoring", ["geo-data-redis.json"]],
@@ -53,7 +55,7 @@ describe("Grafana dashboards", () => {
         const d = Object.fromEntries(Object.entries(dashboardFiles()).map(([k, v]) => [k, JSON.parse(v)]));
         assert.deepEqual(
             Object.values(d).map((x: any) => x.uid),
-            ["geo-data-overview", "geo-data-postgresql".replace("postgresql", "postgres"), "geo-data-redis"],
+            ["geo-data-kafka", "geo-data-minio", "geo-data-overview", "geo-data-postgres", "geo-data-redis"],
         );
         const titles = (x: any) => x.panels.map((p: any) => p.title);
         for (const t of [
@@ -64,9 +66,57 @@ describe("Grafana dashboards", () => {
             "Since last archived WAL",
             "Other region reachable",
             "Alerts firing",
+            "MinIO replication latency",
+            "MinIO replication failures (last hour)",
+            "MirrorMaker 2 replication latency",
+            "MirrorMaker 2 failed tasks",
         ]) {
             assert.ok(titles(d.overview).includes(t), t);
         }
+        // The overview's rows, in order: both columns, then MinIO replication, then MirrorMaker 2.
+        assert.deepEqual(
+            d.overview.panels.filter((p: any) => p.type === "row").map((p: any) => [p.title, p.gridPos.y]),
+            [
+                ["This region | Other region (pick each region's Prometheus data source above)", 0],
+                ["MinIO replication", 33],
+                ["MirrorMaker 2 lag", 41],
+            ],
+        );
+        // Each row's panels sit below it, one per region column.
+        for (const [title, y] of [
+            ["MinIO replication latency", 34],
+            ["MirrorMaker 2 replication latency", 42],
+        ] as const) {
+            const panels = d.overview.panels.filter((p: any) => p.title === title);
+            assert.deepEqual(
+                panels.map((p: any) => [p.gridPos.x, p.gridPos.y, p.datasource.uid]),
+                [
+                    [0, y, "${region0}"],
+                    [12, y, "${region1}"],
+                ],
+            );
+        }
+        for (const t of [
+            "Servers online",
+            "Drives online",
+            "Capacity: used vs total",
+            "Healing",
+            "S3 request rate",
+            "S3 errors",
+            "Replication latency",
+            "Replication failures",
+        ])
+            assert.ok(titles(d.minio).includes(t), `minio: ${t}`);
+        for (const t of [
+            "Brokers and controllers up",
+            "Active controllers",
+            "Offline partitions",
+            "Under-replicated and under-min-ISR partitions",
+            "Consumer lag by group",
+            "MirrorMaker 2 replication latency",
+            "MirrorMaker 2 tasks",
+        ])
+            assert.ok(titles(d.kafka).includes(t), `kafka: ${t}`);
         // One column per region, each reading its own data source variable.
         const sources = new Set(d.overview.panels.filter((p: any) => p.datasource).map((p: any) => p.datasource.uid));
         assert.deepEqual([...sources].sort(), ["${region0}", "${region1}"]);

@@ -7,12 +7,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import { kafkaDashboard } from "./kafka";
+import { minioDashboard } from "./minio";
 import { overviewDashboard } from "./overview";
 import { postgresDashboard } from "./postgres";
 import { redisDashboard } from "./redis";
 
 /** Every dashboard by file name. */
 export const DASHBOARDS: Readonly<Record<string, () => DashboardBuilder>> = {
+    kafka: kafkaDashboard,
+    minio: minioDashboard,
     overview: overviewDashboard,
     postgresql: postgresDashboard,
     redis: redisDashboard,

@@ -98,6 +98,84 @@ function region(b: dashboard.DashboardBuilder, variable: string, x: number): das
         );
 }
 
+/** The MinIO replication row's panels of one region's column (the buckets replicate both ways). */
+function minioReplication(
+    b: dashboard.DashboardBuilder,
+    variable: string,
+    x: number,
+    y: number,
+): dashboard.DashboardBuilder {
+    return b
+        .withPanel(
+            series(
+                "MinIO replication latency",
+                "How late do this region's objects reach the other region, per bucket?",
+                "ms",
+                variable,
+                [
+                    {
+                        expr: "max by (bucket) (minio_bucket_replication_latency_ms)",
+                        legend: "{{bucket}}",
+                        monitor: "files",
+                    },
+                ],
+            ).gridPos({ x, y, w: 8, h: 7 }),
+        )
+        .withPanel(
+            single(
+                "MinIO replication failures (last hour)",
+                "Objects that failed to replicate to the other region in the last hour (retried).",
+                "none",
+                variable,
+                [
+                    {
+                        expr: "sum(max by (bucket) (minio_bucket_replication_last_hour_failed_count)) or vector(0)",
+                        monitor: "files",
+                    },
+                ],
+            ).gridPos({ x: x + 8, y, w: 4, h: 7 }),
+        );
+}
+
+/** The MirrorMaker 2 row's panels of one region's column (only the non-primary region runs MirrorMaker 2). */
+function mirrorMaker(
+    b: dashboard.DashboardBuilder,
+    variable: string,
+    x: number,
+    y: number,
+): dashboard.DashboardBuilder {
+    return b
+        .withPanel(
+            series(
+                "MirrorMaker 2 replication latency",
+                "How late do the primary region's records arrive in this region (max per topic)? Empty in the primary region.",
+                "ms",
+                variable,
+                [
+                    {
+                        expr: "max by (topic) (kafka_connect_mirror_mirrorsourceconnector_replication_latency_ms_max)",
+                        legend: "{{topic}}",
+                        monitor: "events-mirror",
+                    },
+                ],
+            ).gridPos({ x, y, w: 8, h: 7 }),
+        )
+        .withPanel(
+            single(
+                "MirrorMaker 2 failed tasks",
+                "Failed connector tasks (they copy nothing until restarted).",
+                "none",
+                variable,
+                [
+                    {
+                        expr: "sum(kafka_connect_worker_connector_failed_task_count) or vector(0)",
+                        monitor: "events-mirror",
+                    },
+                ],
+            ).gridPos({ x: x + 8, y, w: 4, h: 7 }),
+        );
+}
+
 export function overviewDashboard(): dashboard.DashboardBuilder {
     let b = new dashboard.DashboardBuilder("geo-data overview")
         .uid("geo-data-overview")
@@ -114,6 +192,14 @@ export function overviewDashboard(): dashboard.DashboardBuilder {
     );
     columns.forEach(([name], i) => {
         b = region(b, name, i * 12);
+    });
+    b = b.withRow(new dashboard.RowBuilder("MinIO replication").gridPos({ x: 0, y: 33, w: 24, h: 1 }));
+    columns.forEach(([name], i) => {
+        b = minioReplication(b, name, i * 12, 34);
+    });
+    b = b.withRow(new dashboard.RowBuilder("MirrorMaker 2 lag").gridPos({ x: 0, y: 41, w: 24, h: 1 }));
+    columns.forEach(([name], i) => {
+        b = mirrorMaker(b, name, i * 12, 42);
     });
     return b;
 }
