@@ -1,6 +1,6 @@
 /**
- * The certificate machinery a component uses to mint its own TLS trust with @pulumi/tls (the same shape as
- * components/postgres/postgres-certificates.ts): an ECDSA P-256 CA, certificates it signs, and the validity
+ * The certificate machinery a component uses to mint its own TLS trust with @pulumi/tls (PostgreSQL, Redis,
+ * MinIO and Kafka certificates all use it): an ECDSA P-256 CA, certificates it signs, and the validity
  * arguments every such component takes. Keys stay in Pulumi state (secret); `pulumi up` replaces a
  * certificate once it is inside `earlyRenewalHours` of its expiry (the provider marks it for replacement on
  * read), and whatever mounts it follows the new PEM.
@@ -55,6 +55,8 @@ export interface SignedCertificate {
     readonly key: pulumi.Output<string>;
 }
 
+/** Key usages of a server-only certificate. */
+export const SERVER_USES = ["digital_signature", "key_encipherment", "server_auth"];
 /** Key usages of a server certificate that also authenticates as a client to its peers (replication, cluster bus). */
 export const PEER_USES = ["digital_signature", "key_encipherment", "server_auth", "client_auth"];
 /** Key usages of a client-only certificate. */
@@ -97,8 +99,13 @@ export interface CertificateSubject {
     readonly dnsNames: readonly string[];
     /** IP subject alternative names. Defaults to none. */
     readonly ipAddresses?: readonly string[];
-    /** Key usages (PEER_USES, CLIENT_USES, …). */
+    /** Key usages (SERVER_USES, PEER_USES, CLIENT_USES, …). */
     readonly uses: readonly string[];
+    /**
+     * The form of the returned key: `sec1` (the default, `BEGIN EC PRIVATE KEY`) or `pkcs8` (`BEGIN PRIVATE
+     * KEY`, which Kafka's PEM keystore requires).
+     */
+    readonly keyFormat?: "sec1" | "pkcs8";
 }
 
 /** A certificate signed by `ca`, named `${name}-${role}-cert` (key `-key`, request `-csr`), children of `parent`. */
@@ -133,5 +140,6 @@ export function signCertificate(
         },
         { parent },
     );
-    return { cert: cert.certPem, key: pulumi.secret(key.privateKeyPem) };
+    const pem = s.keyFormat === "pkcs8" ? key.privateKeyPemPkcs8 : key.privateKeyPem;
+    return { cert: cert.certPem, key: pulumi.secret(pem) };
 }
