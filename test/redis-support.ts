@@ -63,15 +63,8 @@ export function run(
     return drillRun(file, args, { env, timeoutMs });
 }
 
-/** INFO output as a map. */
-export function info(reply: string): Map<string, string> {
-    const map = new Map<string, string>();
-    for (const line of reply.split(/\r?\n/)) {
-        const at = line.indexOf(":");
-        if (at > 0) map.set(line.slice(0, at), line.slice(at + 1));
-    }
-    return map;
-}
+/** INFO output as a map: the drills' parser. */
+export { info } from "../tools/drill/redis-local";
 
 /** CONFIG GET / SENTINEL MASTER style replies (alternating key and value lines) as a map. */
 export function pairs(reply: string): Map<string, string> {
