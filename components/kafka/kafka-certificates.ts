@@ -15,9 +15,8 @@ import {
     SignedCertificate,
     createCertificateAuthority,
     signCertificate,
-    validateCertificateValidity,
+    validatePairCertificateArgs,
 } from "../shared/certificates";
-import { argChecks, dnsName, twoRegions } from "../shared/validate";
 import { crossRegionHostnames } from "./naming";
 
 /** TLS material one region's Kafka needs for its cross-region listener and its mirror (keys secret). */
@@ -42,10 +41,7 @@ export type ResolvedKafkaCertificatesArgs = Required<KafkaCertificatesArgs>;
 
 /** Applies the documented defaults and validates; throws naming the property, the value and what is allowed. */
 export function validateKafkaCertificatesArgs(args: KafkaCertificatesArgs): ResolvedKafkaCertificatesArgs {
-    const { check } = argChecks("KafkaCertificates");
-    check("dnsZone", args.dnsZone, dnsName(args.dnsZone));
-    check("regions", args.regions, twoRegions(args.regions));
-    return { ...args, ...validateCertificateValidity("KafkaCertificates", args) };
+    return validatePairCertificateArgs("KafkaCertificates", args);
 }
 
 /** The DNS names of a region's cross-region listener certificate: the wildcard of its Kafka domain and the bootstrap. */

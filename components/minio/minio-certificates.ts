@@ -17,9 +17,9 @@ import {
     SignedCertificate,
     createCertificateAuthority,
     signCertificate,
-    validateCertificateValidity,
+    validatePairCertificateArgs,
 } from "../shared/certificates";
-import { argChecks, dnsLabel, dnsName, twoRegions } from "../shared/validate";
+import { argChecks, dnsLabel } from "../shared/validate";
 import { minioDnsNames } from "./naming";
 
 /** What one region's tenant needs (key secret). */
@@ -46,9 +46,7 @@ export type ResolvedMinioCertificatesArgs = Required<MinioCertificatesArgs>;
 export function validateMinioCertificatesArgs(args: MinioCertificatesArgs): ResolvedMinioCertificatesArgs {
     const { check } = argChecks("MinioCertificates");
     check("namespace", args.namespace, dnsLabel(args.namespace));
-    check("dnsZone", args.dnsZone, dnsName(args.dnsZone));
-    check("regions", args.regions, twoRegions(args.regions));
-    return { ...args, ...validateCertificateValidity("MinioCertificates", args) };
+    return validatePairCertificateArgs("MinioCertificates", args);
 }
 
 /** The pair's MinIO CA and one server certificate per region. */

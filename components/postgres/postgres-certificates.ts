@@ -21,10 +21,10 @@ import {
     SignedCertificate,
     createCertificateAuthority,
     signCertificate,
-    validateCertificateValidity,
+    validatePairCertificateArgs,
 } from "../shared/certificates";
 import { regionalHostname } from "../shared/naming";
-import { argChecks, dnsLabel, dnsName, twoRegions } from "../shared/validate";
+import { argChecks, dnsLabel } from "../shared/validate";
 import { poolerHostnames, poolerName, replicationEndpointLabel } from "./naming";
 
 /** The user CloudNativePG streams as; the client certificate's CN must be exactly this. */
@@ -65,9 +65,7 @@ export function validatePostgresCertificatesArgs(args: PostgresCertificatesArgs)
     const { check } = argChecks("PostgresCertificates");
     check("clusterName", args.clusterName, dnsLabel(args.clusterName));
     check("namespace", args.namespace, dnsLabel(args.namespace));
-    check("dnsZone", args.dnsZone, dnsName(args.dnsZone));
-    check("regions", args.regions, twoRegions(args.regions));
-    return { ...args, ...validateCertificateValidity("PostgresCertificates", args) };
+    return validatePairCertificateArgs("PostgresCertificates", args);
 }
 
 /**

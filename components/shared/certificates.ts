@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { argChecks, intBetween } from "./validate";
+import { argChecks, dnsName, intBetween, twoRegions } from "./validate";
 
 /** Validity arguments of a certificate-minting component. */
 export interface CertificateValidityArgs {
@@ -41,6 +41,28 @@ export function validateCertificateValidity(
             `expected an integer from 24 to ${a.validityHours - 24} (validityHours - 24)`,
     );
     return a;
+}
+
+/** The arguments every certificate component of a region pair takes besides validity. */
+export interface PairCertificateArgs extends CertificateValidityArgs {
+    /** The regions of the pair. */
+    readonly regions: readonly string[];
+    /** DNS zone of the cross-region names. */
+    readonly dnsZone: string;
+}
+
+/**
+ * Checks `dnsZone` and `regions` (two different ones), then applies and checks the validity defaults; errors
+ * name `component`. Component-specific properties are checked by the caller before this.
+ */
+export function validatePairCertificateArgs<A extends PairCertificateArgs>(
+    component: string,
+    args: A,
+): A & ResolvedCertificateValidity {
+    const { check } = argChecks(component);
+    check("dnsZone", args.dnsZone, dnsName(args.dnsZone));
+    check("regions", args.regions, twoRegions(args.regions));
+    return { ...args, ...validateCertificateValidity(component, args) };
 }
 
 /** A CA: its key (secret, never leaves the minting stack's state) and self-signed certificate. */
