@@ -244,7 +244,7 @@ describe("Kafka component arguments", () => {
 
     it("KafkaCertificatesArgs and KafkaMirrorArgs: documented defaults are applied", () => {
         const c = validateKafkaCertificatesArgs({ regions: ["us-east-1", "us-west-2"], dnsZone: "z" });
-        assert.deepEqual(documentedDefaults("components/kafka/kafka-certificates.ts", "KafkaCertificatesArgs"), {
+        assert.deepEqual(documentedDefaults("components/shared/certificates.ts", "CertificateValidityArgs"), {
             caValidityHours: "87600 (10 years)",
             validityHours: "17520 (2 years)",
             earlyRenewalHours: "1440 (60 days)",

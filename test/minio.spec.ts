@@ -113,7 +113,7 @@ describe("MinIO tenant", () => {
                 regions: ["us-east-1", "us-west-2"],
                 dnsZone: "z.internal",
             });
-            assert.deepEqual(documentedDefaults("components/minio/minio-certificates.ts", "MinioCertificatesArgs"), {
+            assert.deepEqual(documentedDefaults("components/shared/certificates.ts", "CertificateValidityArgs"), {
                 caValidityHours: `${certs.caValidityHours} (10 years)`,
                 validityHours: `${certs.validityHours} (2 years)`,
                 earlyRenewalHours: `${certs.earlyRenewalHours} (60 days)`,

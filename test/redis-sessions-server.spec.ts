@@ -19,9 +19,9 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as tls from "tls";
 import * as os from "os";
 import * as path from "path";
+import { Resp, missingKeys } from "../tools/drill/redis-local";
 import { loadPairConfigs } from "../tools/runbook/config";
 import { switchoverSteps } from "../tools/runbook/steps";
 import {
@@ -86,43 +86,6 @@ async function linkUp(replica: Server): Promise<void> {
 async function announced(expression: string, pod: string): Promise<string> {
     const result = await run("sh", ["-c", `echo "${expression}"`], { POD_NAME: pod });
     return result.stdout.trim();
-}
-
-/** A minimal RESP client over TLS (the server verified against the test CA): one command at a time, replies as their first line. */
-class Client {
-    private buffer = "";
-    private waiting?: (line: string) => void;
-    private constructor(private readonly socket: tls.TLSSocket) {
-        // A closed connection answers the pending command instead of leaving it waiting forever.
-        socket.once("close", () => this.waiting?.("-closed"));
-        socket.on("data", (chunk) => {
-            this.buffer += chunk.toString();
-            const at = this.buffer.indexOf("\r\n");
-            if (at >= 0 && this.waiting) {
-                const line = this.buffer.slice(0, at);
-                this.buffer = "";
-                const resolve = this.waiting;
-                this.waiting = undefined;
-                resolve(line);
-            }
-        });
-    }
-    static async connect(port: number): Promise<Client> {
-        const socket = tls.connect({ host: LOOPBACK, port, ca: fs.readFileSync(pki.caCert) });
-        await new Promise<void>((resolve, reject) => socket.once("secureConnect", resolve).once("error", reject));
-        const client = new Client(socket);
-        assert.equal(await client.command("AUTH", password), "+OK");
-        return client;
-    }
-    command(...args: string[]): Promise<string> {
-        return new Promise((resolve) => {
-            this.waiting = resolve;
-            this.socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`);
-        });
-    }
-    close(): void {
-        this.socket.destroy();
-    }
 }
 
 describe("sessions store across regions, real servers", function () {
@@ -312,13 +275,15 @@ exec redis-cli -h ${LOOPBACK} -p "$port" "$@"
         const env = { PATH: `${bin}:${process.env.PATH}`, REDISCLI_AUTH: password };
 
         // A client writes w:1, w:2, … to the us-east master for the whole procedure.
-        const writer = await Client.connect(e0.port);
+        const writer = await Resp.connect(pki, e0.port, password);
+        assert.ok(writer, `AUTH over TLS on the us-east master (${e0.port})`);
         const acknowledged: string[] = [];
         const refused: string[] = [];
         let writing = true;
         const writes = (async () => {
             for (let i = 1; writing && i < 100000; i++) {
-                const reply = await writer.command("SET", `w:${i}`, String(i));
+                // Paused writes wait for the unpause (the fence runs up to 90 s), as an application's would.
+                const reply = await writer.command(["SET", `w:${i}`, String(i)], 120000);
                 (reply === "+OK" ? acknowledged : refused).push(`w:${i}`);
                 if (reply !== "+OK") await sleep(5);
             }
@@ -358,10 +323,7 @@ exec redis-cli -h ${LOOPBACK} -p "$port" "$@"
             acknowledged.length >= 50 && refused.length >= 20,
             `${acknowledged.length} acknowledged, ${refused.length} refused`,
         );
-        const promoted = await Client.connect(w0.port);
-        const missing: string[] = [];
-        for (const key of acknowledged) if ((await promoted.command("EXISTS", key)) !== ":1") missing.push(key);
-        promoted.close();
+        const missing = await missingKeys(pki, w0.port, password, acknowledged);
         assert.deepEqual(missing, [], "acknowledged writes missing on the new master");
         assert.match(await cli(e0.port, ["SET", "late", "x"]), /^NOREPLICAS/, "the old master still refuses writes");
     });

@@ -4,12 +4,13 @@
  * count and time; every process started here is SIGKILLed in `stopAll()` and on process exit.
  */
 import { strict as assert } from "assert";
-import { ChildProcess, execFile, spawn, spawnSync } from "child_process";
-import * as crypto from "crypto";
-import * as net from "net";
+import { ChildProcess, spawn } from "child_process";
+import type { Run } from "../tools/drill/processes";
+import { freePort as drillFreePort, installed, run as drillRun, waitFor, whenExited } from "../tools/drill/processes";
 
-/** The only address the real-server specs use. */
-export const LOOPBACK = "127.0.0.1";
+/** LOOPBACK (the only address the real-server specs use), sleep, installed, waitFor, Run: the drills' own. */
+export { LOOPBACK, installed, sleep, waitFor } from "../tools/drill/processes";
+export type { Run } from "../tools/drill/processes";
 
 /** A started server process. */
 export interface Server {
@@ -25,12 +26,6 @@ export type { CertFiles, TestPki } from "../tools/drill/pki";
 export { mintTestPki } from "../tools/drill/pki";
 
 const servers: Server[] = [];
-const usedPorts = new Set<number>();
-
-/** True when `binary` is on the PATH. */
-export function installed(binary: string): boolean {
-    return spawnSync("sh", ["-c", `command -v ${binary}`], { stdio: "ignore" }).status === 0;
-}
 
 /**
  * In a mocha `before`: skips the suite when a binary is missing, or fails when GEO_REQUIRE_SERVERS is set
@@ -50,87 +45,26 @@ export function requireBinaries(ctx: Mocha.Context, binaries: readonly string[])
     ctx.skip();
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function canListen(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const probe = net.createServer();
-        probe.once("error", () => resolve(false));
-        probe.listen(port, LOOPBACK, () => probe.close(() => resolve(true)));
-    });
-}
-
 /**
- * A free loopback port in [base, base + 10000) not handed out before (and, for cluster nodes, a free bus
- * port at +10000).
+ * A free loopback port in [base, base + 10000) not handed out before in this process (and, for cluster nodes,
+ * a free bus port at +10000): the drills' freePort, from 20000 by default (the drills start at 30000).
  */
-export async function freePort(withBus = false, base = 20000): Promise<number> {
-    for (let attempt = 0; attempt < 100; attempt++) {
-        const port = base + crypto.randomInt(10000);
-        if (usedPorts.has(port)) continue;
-        usedPorts.add(port);
-        if ((await canListen(port)) && (!withBus || (await canListen(port + 10000)))) return port;
-    }
-    throw new Error("no free loopback port found in 100 attempts");
+export function freePort(withBus = false, base = 20000): Promise<number> {
+    return drillFreePort(withBus, base);
 }
 
-/**
- * Polls `probe` until it returns a value, at most `attempts` times `intervalMs` apart; stops at once when
- * `giveUp` returns a reason.
- */
-export async function waitFor<T>(
-    what: string,
-    probe: () => Promise<T | undefined>,
-    attempts = 100,
-    intervalMs = 100,
-    giveUp: () => string | undefined = () => undefined,
-): Promise<T> {
-    let last: unknown;
-    for (let i = 0; i < attempts; i++) {
-        const reason = giveUp();
-        if (reason !== undefined) throw new Error(`gave up waiting for ${what}: ${reason}`);
-        try {
-            const value = await probe();
-            if (value !== undefined) return value;
-        } catch (e) {
-            last = e;
-        }
-        await sleep(intervalMs);
-    }
-    throw new Error(`timed out after ${attempts} x ${intervalMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
-}
-
-/** The outcome of a finished command. */
-export interface Run {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-}
-
-/** Runs a command to completion (killed after `timeoutMs`). */
+/** Runs a command to completion (killed after `timeoutMs`): the drills' run with positional env and timeout. */
 export function run(
     file: string,
     args: readonly string[],
     env: NodeJS.ProcessEnv = {},
     timeoutMs = 15000,
 ): Promise<Run> {
-    return new Promise((resolve) => {
-        execFile(file, args, { env: { ...process.env, ...env }, timeout: timeoutMs }, (error, stdout, stderr) => {
-            const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-            resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
-        });
-    });
+    return drillRun(file, args, { env, timeoutMs });
 }
 
-/** INFO output as a map. */
-export function info(reply: string): Map<string, string> {
-    const map = new Map<string, string>();
-    for (const line of reply.split(/\r?\n/)) {
-        const at = line.indexOf(":");
-        if (at > 0) map.set(line.slice(0, at), line.slice(at + 1));
-    }
-    return map;
-}
+/** INFO output as a map: the drills' parser. */
+export { info } from "../tools/drill/redis-local";
 
 /** CONFIG GET / SENTINEL MASTER style replies (alternating key and value lines) as a map. */
 export function pairs(reply: string): Map<string, string> {
@@ -176,18 +110,6 @@ export async function startServer(
     return server;
 }
 
-/** Resolves when `proc` has exited, or after `ms` at the latest (without keeping the event loop alive). */
-function exited(proc: ChildProcess, ms: number): Promise<void> {
-    if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-        const timer = setTimeout(resolve, ms).unref();
-        proc.once("exit", () => {
-            clearTimeout(timer);
-            resolve();
-        });
-    });
-}
-
 function killAll(): void {
     for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill("SIGKILL");
 }
@@ -196,5 +118,5 @@ process.once("exit", killAll);
 /** SIGKILLs every server started so far and waits (at most 3 s each) until they are gone. */
 export async function stopAll(): Promise<void> {
     killAll();
-    await Promise.all(servers.map((s) => exited(s.proc, 3000)));
+    await Promise.all(servers.map((s) => whenExited(s.proc, 3000)));
 }

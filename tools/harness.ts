@@ -126,9 +126,11 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
     }
     if (pkg === "tls") {
         const pem = (label: string) => `-----BEGIN ${label}-----\nmock${fakeHex(name, 60)}\n-----END ${label}-----\n`;
+        // As the provider: privateKeyPem is PKCS#1 for RSA, SEC1 for ECDSA, PKCS#8 otherwise (ED25519).
+        const keyLabel = { RSA: "RSA PRIVATE KEY", ECDSA: "EC PRIVATE KEY" }[String(inputs.algorithm)] ?? "PRIVATE KEY";
         if (mod === "index/privateKey")
             return {
-                privateKeyPem: pem("PRIVATE KEY"),
+                privateKeyPem: pem(keyLabel),
                 privateKeyPemPkcs8: pem("PRIVATE KEY"),
                 publicKeyPem: pem("PUBLIC KEY"),
             };

@@ -231,6 +231,79 @@ export function tlsOnlyBucketPolicy(bucketArn: string): Record<string, unknown> 
     };
 }
 
+/** The guarded configuration every bucket of the program gets: see {@link secureBucket}. */
+export interface SecureBucketArgs {
+    readonly region: string;
+    /** The SSE-KMS key of the bucket's default encryption (with an S3 bucket key). */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Lifecycle rules (applied once versioning is on). */
+    readonly lifecycleRules: aws.s3.BucketLifecycleConfigurationArgs["rules"];
+}
+
+/**
+ * The children that guard `bucket`, named `${name}-<role>` and parented to `parent`, in this order: owner-enforced
+ * object ownership (no ACLs), every public access blocked, versioning, SSE-KMS by default, the lifecycle rules
+ * and the TLS-only bucket policy. Returns the versioning and public access block resources.
+ */
+export function secureBucket(
+    name: string,
+    bucket: aws.s3.Bucket,
+    args: SecureBucketArgs,
+    parent: pulumi.Resource,
+): { versioning: aws.s3.BucketVersioning; publicAccess: aws.s3.BucketPublicAccessBlock } {
+    const { region } = args;
+    const child: pulumi.CustomResourceOptions = { parent };
+    const sibling = { ...child, dependsOn: [bucket] };
+    new aws.s3.BucketOwnershipControls(
+        `${name}-ownership`,
+        { bucket: bucket.bucket, region, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        sibling,
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+        `${name}-public-access-block`,
+        {
+            bucket: bucket.bucket,
+            region,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        },
+        sibling,
+    );
+    const versioning = new aws.s3.BucketVersioning(
+        `${name}-versioning`,
+        { bucket: bucket.bucket, region, versioningConfiguration: { status: "Enabled" } },
+        sibling,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${name}-encryption`,
+        {
+            bucket: bucket.bucket,
+            region,
+            rules: [
+                {
+                    applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+                    bucketKeyEnabled: true,
+                },
+            ],
+        },
+        sibling,
+    );
+    // Lifecycle rules on noncurrent versions need versioning first.
+    new aws.s3.BucketLifecycleConfiguration(
+        `${name}-lifecycle`,
+        { bucket: bucket.bucket, region, rules: args.lifecycleRules },
+        { ...child, dependsOn: [bucket, versioning] },
+    );
+    new aws.s3.BucketPolicy(
+        `${name}-policy`,
+        { bucket: bucket.bucket, region, policy: pulumi.jsonStringify(bucket.arn.apply(tlsOnlyBucketPolicy)) },
+        { ...child, dependsOn: [bucket, publicAccess] },
+    );
+    return { versioning, publicAccess };
+}
+
 /**
  * Lifecycle: archive current and noncurrent objects after `archiveAfterDays`; delete noncurrent versions
  * `noncurrentExpirationDays` after they became noncurrent; remove delete markers left without versions and
@@ -331,53 +404,11 @@ export class BackupBucket extends pulumi.ComponentResource {
             stateful,
         );
         const bucket = this.bucket.bucket;
-        const sibling = { ...child, dependsOn: [this.bucket] };
-        new aws.s3.BucketOwnershipControls(
-            `${name}-ownership`,
-            { bucket, region: a.region, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            sibling,
-        );
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            `${name}-public-access-block`,
-            {
-                bucket,
-                region: a.region,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            sibling,
-        );
-        const versioning = new aws.s3.BucketVersioning(
-            `${name}-versioning`,
-            { bucket, region: a.region, versioningConfiguration: { status: "Enabled" } },
-            sibling,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
-            {
-                bucket,
-                region: a.region,
-                rules: [
-                    {
-                        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn },
-                        bucketKeyEnabled: true,
-                    },
-                ],
-            },
-            sibling,
-        );
-        // Lifecycle rules on noncurrent versions need versioning first.
-        new aws.s3.BucketLifecycleConfiguration(
-            `${name}-lifecycle`,
-            { bucket, region: a.region, rules: lifecycleRules(a) },
-            { ...child, dependsOn: [this.bucket, versioning] },
-        );
-        new aws.s3.BucketPolicy(
-            `${name}-policy`,
-            { bucket, region: a.region, policy: pulumi.jsonStringify(this.bucket.arn.apply(tlsOnlyBucketPolicy)) },
-            { ...child, dependsOn: [this.bucket, publicAccess] },
+        const { versioning } = secureBucket(
+            name,
+            this.bucket,
+            { region: a.region, kmsKeyArn, lifecycleRules: lifecycleRules(a) },
+            this,
         );
 
         const role = new aws.iam.Role(

@@ -9,8 +9,14 @@
  * reads the key as a PEM keystore, which must be PKCS#8: the key is written in that form.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
-import { argChecks, dnsName, intBetween } from "../shared/validate";
+import {
+    CertificateValidityArgs,
+    SERVER_USES,
+    SignedCertificate,
+    createCertificateAuthority,
+    signCertificate,
+    validatePairCertificateArgs,
+} from "../shared/certificates";
 import { crossRegionHostnames } from "./naming";
 
 /** TLS material one region's Kafka needs for its cross-region listener and its mirror (keys secret). */
@@ -22,18 +28,12 @@ export interface KafkaTlsMaterial {
     readonly listenerKey: pulumi.Input<string>;
 }
 
-/** Arguments of KafkaCertificates. */
-export interface KafkaCertificatesArgs {
+/** Arguments of KafkaCertificates (validity: of the CA and of the listener certificates). */
+export interface KafkaCertificatesArgs extends CertificateValidityArgs {
     /** The regions of the pair; each gets a listener certificate. */
     readonly regions: readonly string[];
     /** DNS zone of the cross-region names. */
     readonly dnsZone: string;
-    /** Validity of the CA, in hours. Defaults to 87600 (10 years). */
-    readonly caValidityHours?: number;
-    /** Validity of the listener certificates, in hours. Defaults to 17520 (2 years). */
-    readonly validityHours?: number;
-    /** `pulumi up` replaces a certificate this many hours before it expires. Defaults to 1440 (60 days). */
-    readonly earlyRenewalHours?: number;
 }
 
 /** KafkaCertificatesArgs with every default applied. */
@@ -41,27 +41,7 @@ export type ResolvedKafkaCertificatesArgs = Required<KafkaCertificatesArgs>;
 
 /** Applies the documented defaults and validates; throws naming the property, the value and what is allowed. */
 export function validateKafkaCertificatesArgs(args: KafkaCertificatesArgs): ResolvedKafkaCertificatesArgs {
-    const a: ResolvedKafkaCertificatesArgs = {
-        ...args,
-        caValidityHours: args.caValidityHours ?? 87600,
-        validityHours: args.validityHours ?? 17520,
-        earlyRenewalHours: args.earlyRenewalHours ?? 1440,
-    };
-    const { check } = argChecks("KafkaCertificates");
-    check("dnsZone", a.dnsZone, dnsName(a.dnsZone));
-    check(
-        "regions",
-        a.regions,
-        a.regions.length === 2 && a.regions[0] !== a.regions[1] ? undefined : "expected two different regions",
-    );
-    check("validityHours", a.validityHours, intBetween(24 * 30, a.caValidityHours)(a.validityHours));
-    check(
-        "earlyRenewalHours",
-        a.earlyRenewalHours,
-        intBetween(24, a.validityHours - 24)(a.earlyRenewalHours) &&
-            `expected an integer from 24 to ${a.validityHours - 24} (validityHours - 24)`,
-    );
-    return a;
+    return validatePairCertificateArgs("KafkaCertificates", args);
 }
 
 /** The DNS names of a region's cross-region listener certificate: the wildcard of its Kafka domain and the bootstrap. */
@@ -75,52 +55,25 @@ export class KafkaCertificates extends pulumi.ComponentResource {
     /** PEM of the pair CA certificate (public). */
     public readonly caCert: pulumi.Output<string>;
     /** Per region: PEM certificate and PKCS#8 key (secret) of its cross-region listener. */
-    public readonly listeners: Readonly<Record<string, { cert: pulumi.Output<string>; key: pulumi.Output<string> }>>;
+    public readonly listeners: Readonly<Record<string, SignedCertificate>>;
 
     constructor(name: string, args: KafkaCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("geo:kafka:KafkaCertificates", name, {}, opts);
         const a = validateKafkaCertificatesArgs(args);
-        const child = { parent: this };
-        const key = (role: string) =>
-            new tls.PrivateKey(`${name}-${role}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
-        const subject = (commonName: string) => ({ commonName, organization: "geo-data" });
-        const caKey = key("ca");
-        const ca = new tls.SelfSignedCert(
-            `${name}-ca`,
-            {
-                privateKeyPem: caKey.privateKeyPem,
-                subject: subject("Kafka cross-region CA"),
-                isCaCertificate: true,
-                validityPeriodHours: a.caValidityHours,
-                earlyRenewalHours: a.earlyRenewalHours,
-                allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-            },
-            child,
-        );
-        const listeners: Record<string, { cert: pulumi.Output<string>; key: pulumi.Output<string> }> = {};
+        const ca = createCertificateAuthority(name, "ca", "Kafka cross-region CA", a, this);
+        const listeners: Record<string, SignedCertificate> = {};
         for (const region of a.regions) {
-            const k = key(`listener-${region}`);
             const names = listenerDnsNames(region, a.dnsZone);
-            const csr = new tls.CertRequest(
-                `${name}-listener-${region}-csr`,
-                { privateKeyPem: k.privateKeyPem, subject: subject(names[1]), dnsNames: names },
-                child,
+            listeners[region] = signCertificate(
+                name,
+                `listener-${region}`,
+                ca,
+                { commonName: names[1], dnsNames: names, uses: SERVER_USES, keyFormat: "pkcs8" },
+                a,
+                this,
             );
-            const cert = new tls.LocallySignedCert(
-                `${name}-listener-${region}-cert`,
-                {
-                    certRequestPem: csr.certRequestPem,
-                    caPrivateKeyPem: caKey.privateKeyPem,
-                    caCertPem: ca.certPem,
-                    validityPeriodHours: a.validityHours,
-                    earlyRenewalHours: a.earlyRenewalHours,
-                    allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
-                },
-                child,
-            );
-            listeners[region] = { cert: cert.certPem, key: pulumi.secret(k.privateKeyPemPkcs8) };
         }
-        this.caCert = ca.certPem;
+        this.caCert = ca.cert.certPem;
         this.listeners = listeners;
         this.registerOutputs({ caCert: this.caCert });
     }

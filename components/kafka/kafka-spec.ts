@@ -4,7 +4,7 @@
  * Exporter) and its two `KafkaNodePool`s (KRaft controllers and brokers, JBOD persistent storage, zone spread).
  * They create no resources and are table-tested.
  */
-import { Resources, ZONE_KEY, HOST_KEY, internalLoadBalancerAnnotations, resources } from "../shared/k8s";
+import { Resources, ZONE_KEY, internalLoadBalancerAnnotations, resources, zoneSpread } from "../shared/k8s";
 import { kafkaMetadataVersion, kafkaVersion } from "../shared/versions";
 import { OPERAND_RESOURCES } from "./defaults";
 import { KAFKA_SECRETS, LISTENERS, POOLS, STRIMZI_LABELS, crossRegionHostnames } from "./naming";
@@ -244,20 +244,7 @@ export function nodePoolSpec(p: NodePoolInput): Record<string, unknown> {
         template: {
             pod: {
                 securityContext: { ...STRIMZI_POD_SECURITY.pod },
-                topologySpreadConstraints: [
-                    {
-                        maxSkew: 1,
-                        topologyKey: ZONE_KEY,
-                        whenUnsatisfiable: "DoNotSchedule",
-                        labelSelector: { matchLabels: selector },
-                    },
-                    {
-                        maxSkew: 1,
-                        topologyKey: HOST_KEY,
-                        whenUnsatisfiable: "ScheduleAnyway",
-                        labelSelector: { matchLabels: selector },
-                    },
-                ],
+                topologySpreadConstraints: zoneSpread(selector),
             },
             kafkaContainer: { securityContext: STRIMZI_POD_SECURITY.container },
             // The rack-awareness init container (reads the node's zone label).

@@ -14,7 +14,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Resources, HOST_KEY, ZONE_KEY, meta, resources } from "../shared/k8s";
+import { Resources, meta, resources, zoneSpread } from "../shared/k8s";
 import { standardLabels } from "../shared/labels";
 import { argChecks, intBetween } from "../shared/validate";
 import { kafkaVersion } from "../shared/versions";
@@ -216,20 +216,7 @@ export function mirrorSpec(
         template: {
             pod: {
                 securityContext: { ...STRIMZI_POD_SECURITY.pod },
-                topologySpreadConstraints: [
-                    {
-                        maxSkew: 1,
-                        topologyKey: ZONE_KEY,
-                        whenUnsatisfiable: "DoNotSchedule",
-                        labelSelector: { matchLabels: selector },
-                    },
-                    {
-                        maxSkew: 1,
-                        topologyKey: HOST_KEY,
-                        whenUnsatisfiable: "ScheduleAnyway",
-                        labelSelector: { matchLabels: selector },
-                    },
-                ],
+                topologySpreadConstraints: zoneSpread(selector),
             },
             connectContainer: { securityContext: STRIMZI_POD_SECURITY.container },
             podDisruptionBudget: { maxUnavailable: 1 },

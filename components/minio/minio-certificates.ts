@@ -11,8 +11,15 @@
  * cross-region name.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
-import { argChecks, dnsLabel, dnsName } from "../shared/validate";
+import {
+    CertificateValidityArgs,
+    PEER_USES,
+    SignedCertificate,
+    createCertificateAuthority,
+    signCertificate,
+    validatePairCertificateArgs,
+} from "../shared/certificates";
+import { argChecks, dnsLabel } from "../shared/validate";
 import { minioDnsNames } from "./naming";
 
 /** What one region's tenant needs (key secret). */
@@ -22,20 +29,14 @@ export interface MinioTlsMaterial {
     readonly serverKey: pulumi.Input<string>;
 }
 
-/** Arguments of MinioCertificates. */
-export interface MinioCertificatesArgs {
+/** Arguments of MinioCertificates (validity: of the CA and of the server certificates). */
+export interface MinioCertificatesArgs extends CertificateValidityArgs {
     /** Namespace of the tenant in every region. */
     readonly namespace: string;
     /** The regions of the pair; each gets a server certificate. */
     readonly regions: readonly string[];
     /** DNS zone of the cross-region endpoints. */
     readonly dnsZone: string;
-    /** Validity of the CA, in hours. Defaults to 87600 (10 years). */
-    readonly caValidityHours?: number;
-    /** Validity of the server certificates, in hours. Defaults to 17520 (2 years). */
-    readonly validityHours?: number;
-    /** `pulumi up` replaces a certificate this many hours before it expires. Defaults to 1440 (60 days). */
-    readonly earlyRenewalHours?: number;
 }
 
 /** MinioCertificatesArgs with every default applied. */
@@ -43,28 +44,9 @@ export type ResolvedMinioCertificatesArgs = Required<MinioCertificatesArgs>;
 
 /** Applies the documented defaults and validates. */
 export function validateMinioCertificatesArgs(args: MinioCertificatesArgs): ResolvedMinioCertificatesArgs {
-    const a: ResolvedMinioCertificatesArgs = {
-        ...args,
-        caValidityHours: args.caValidityHours ?? 87600,
-        validityHours: args.validityHours ?? 17520,
-        earlyRenewalHours: args.earlyRenewalHours ?? 1440,
-    };
     const { check } = argChecks("MinioCertificates");
-    check("namespace", a.namespace, dnsLabel(a.namespace));
-    check("dnsZone", a.dnsZone, dnsName(a.dnsZone));
-    check(
-        "regions",
-        a.regions,
-        a.regions.length === 2 && a.regions[0] !== a.regions[1] ? undefined : "expected two different regions",
-    );
-    check(
-        "earlyRenewalHours",
-        a.earlyRenewalHours,
-        a.earlyRenewalHours >= 24 && a.earlyRenewalHours < a.validityHours && a.validityHours <= a.caValidityHours
-            ? undefined
-            : "expected 24 <= earlyRenewalHours < validityHours <= caValidityHours",
-    );
-    return a;
+    check("namespace", args.namespace, dnsLabel(args.namespace));
+    return validatePairCertificateArgs("MinioCertificates", args);
 }
 
 /** The pair's MinIO CA and one server certificate per region. */
@@ -72,52 +54,25 @@ export class MinioCertificates extends pulumi.ComponentResource {
     /** PEM of the CA certificate (public). */
     public readonly caCert: pulumi.Output<string>;
     /** Per region: PEM certificate and key (secret) of its servers. */
-    public readonly servers: Readonly<Record<string, { cert: pulumi.Output<string>; key: pulumi.Output<string> }>>;
+    public readonly servers: Readonly<Record<string, SignedCertificate>>;
 
     constructor(name: string, args: MinioCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("geo:minio:MinioCertificates", name, {}, opts);
         const a = validateMinioCertificatesArgs(args);
-        const child = { parent: this };
-        const key = (role: string) =>
-            new tls.PrivateKey(`${name}-${role}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
-        const subject = (commonName: string) => ({ commonName, organization: "geo-data" });
-        const caKey = key("ca");
-        const ca = new tls.SelfSignedCert(
-            `${name}-ca`,
-            {
-                privateKeyPem: caKey.privateKeyPem,
-                subject: subject("geo-data MinIO CA"),
-                isCaCertificate: true,
-                validityPeriodHours: a.caValidityHours,
-                earlyRenewalHours: a.earlyRenewalHours,
-                allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-            },
-            child,
-        );
-        const servers: Record<string, { cert: pulumi.Output<string>; key: pulumi.Output<string> }> = {};
+        const ca = createCertificateAuthority(name, "ca", "geo-data MinIO CA", a, this);
+        const servers: Record<string, SignedCertificate> = {};
         for (const region of a.regions) {
-            const k = key(`server-${region}`);
             const dnsNames = minioDnsNames(a.namespace, region, a.dnsZone);
-            const csr = new tls.CertRequest(
-                `${name}-server-${region}-csr`,
-                { privateKeyPem: k.privateKeyPem, subject: subject(dnsNames[3]), dnsNames },
-                child,
+            servers[region] = signCertificate(
+                name,
+                `server-${region}`,
+                ca,
+                { commonName: dnsNames[3], dnsNames, uses: PEER_USES },
+                a,
+                this,
             );
-            const cert = new tls.LocallySignedCert(
-                `${name}-server-${region}-cert`,
-                {
-                    certRequestPem: csr.certRequestPem,
-                    caPrivateKeyPem: caKey.privateKeyPem,
-                    caCertPem: ca.certPem,
-                    validityPeriodHours: a.validityHours,
-                    earlyRenewalHours: a.earlyRenewalHours,
-                    allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
-                },
-                child,
-            );
-            servers[region] = { cert: cert.certPem, key: pulumi.secret(k.privateKeyPem) };
         }
-        this.caCert = ca.certPem;
+        this.caCert = ca.cert.certPem;
         this.servers = servers;
         this.registerOutputs({ caCert: this.caCert });
     }

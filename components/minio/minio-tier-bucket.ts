@@ -12,7 +12,7 @@
  */
 import * as aws from "../shared/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { irsaTrustPolicy, tlsOnlyBucketPolicy } from "../backup/backup-bucket";
+import { irsaTrustPolicy, secureBucket } from "../backup/backup-bucket";
 import { regionCode } from "../shared/naming";
 import { argChecks, intBetween, oidcProviderInRegion, oneOf } from "../shared/validate";
 
@@ -126,53 +126,7 @@ export class MinioTierBucket extends pulumi.ComponentResource {
             { bucket: a.bucketName, region, forceDestroy: false, tags },
             stateful,
         );
-        const sibling = { ...child, dependsOn: [bucket] };
-        new aws.s3.BucketOwnershipControls(
-            `${name}-ownership`,
-            { bucket: bucket.bucket, region, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            sibling,
-        );
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            `${name}-public-access-block`,
-            {
-                bucket: bucket.bucket,
-                region,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            sibling,
-        );
-        const versioning = new aws.s3.BucketVersioning(
-            `${name}-versioning`,
-            { bucket: bucket.bucket, region, versioningConfiguration: { status: "Enabled" } },
-            sibling,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
-            {
-                bucket: bucket.bucket,
-                region,
-                rules: [
-                    {
-                        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn },
-                        bucketKeyEnabled: true,
-                    },
-                ],
-            },
-            sibling,
-        );
-        new aws.s3.BucketLifecycleConfiguration(
-            `${name}-lifecycle`,
-            { bucket: bucket.bucket, region, rules: tierLifecycleRules(a) },
-            { ...child, dependsOn: [bucket, versioning] },
-        );
-        new aws.s3.BucketPolicy(
-            `${name}-policy`,
-            { bucket: bucket.bucket, region, policy: pulumi.jsonStringify(bucket.arn.apply(tlsOnlyBucketPolicy)) },
-            { ...child, dependsOn: [bucket, publicAccess] },
-        );
+        secureBucket(name, bucket, { region, kmsKeyArn: key.arn, lifecycleRules: tierLifecycleRules(a) }, this);
         const role = new aws.iam.Role(
             `${name}-role`,
             {

@@ -14,9 +14,17 @@
  * `earlyRenewalHours` of expiry.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
+import {
+    CLIENT_USES,
+    CertificateValidityArgs,
+    SERVER_USES,
+    SignedCertificate,
+    createCertificateAuthority,
+    signCertificate,
+    validatePairCertificateArgs,
+} from "../shared/certificates";
 import { regionalHostname } from "../shared/naming";
-import { argChecks, dnsLabel, dnsName, intBetween } from "../shared/validate";
+import { argChecks, dnsLabel } from "../shared/validate";
 import { poolerHostnames, poolerName, replicationEndpointLabel } from "./naming";
 
 /** The user CloudNativePG streams as; the client certificate's CN must be exactly this. */
@@ -37,8 +45,8 @@ export interface ClusterTlsMaterial {
     readonly replicationKey: pulumi.Input<string>;
 }
 
-/** Arguments of PostgresCertificates. */
-export interface PostgresCertificatesArgs {
+/** Arguments of PostgresCertificates (validity: of the CAs and of the server and client certificates). */
+export interface PostgresCertificatesArgs extends CertificateValidityArgs {
     /** Kubernetes name of the Cluster in every region (its services are `<name>-rw/-ro/-r`). */
     readonly clusterName: string;
     /** Namespace of the Cluster in every region. */
@@ -47,12 +55,6 @@ export interface PostgresCertificatesArgs {
     readonly regions: readonly string[];
     /** DNS zone of the cross-region endpoints. */
     readonly dnsZone: string;
-    /** Validity of the CA, in hours. Defaults to 87600 (10 years). */
-    readonly caValidityHours?: number;
-    /** Validity of server and client certificates, in hours. Defaults to 17520 (2 years). */
-    readonly validityHours?: number;
-    /** `pulumi up` replaces a certificate this many hours before it expires. Defaults to 1440 (60 days). */
-    readonly earlyRenewalHours?: number;
 }
 
 /** PostgresCertificatesArgs with every default applied. */
@@ -60,29 +62,10 @@ export type ResolvedPostgresCertificatesArgs = Required<PostgresCertificatesArgs
 
 /** Applies the documented defaults and validates; throws naming the property, the value and what is allowed. */
 export function validatePostgresCertificatesArgs(args: PostgresCertificatesArgs): ResolvedPostgresCertificatesArgs {
-    const a: ResolvedPostgresCertificatesArgs = {
-        ...args,
-        caValidityHours: args.caValidityHours ?? 87600,
-        validityHours: args.validityHours ?? 17520,
-        earlyRenewalHours: args.earlyRenewalHours ?? 1440,
-    };
     const { check } = argChecks("PostgresCertificates");
-    check("clusterName", a.clusterName, dnsLabel(a.clusterName));
-    check("namespace", a.namespace, dnsLabel(a.namespace));
-    check("dnsZone", a.dnsZone, dnsName(a.dnsZone));
-    check(
-        "regions",
-        a.regions,
-        a.regions.length === 2 && a.regions[0] !== a.regions[1] ? undefined : "expected two different regions",
-    );
-    check("validityHours", a.validityHours, intBetween(24 * 30, a.caValidityHours)(a.validityHours));
-    check(
-        "earlyRenewalHours",
-        a.earlyRenewalHours,
-        intBetween(24, a.validityHours - 24)(a.earlyRenewalHours) &&
-            `expected an integer from 24 to ${a.validityHours - 24} (validityHours - 24)`,
-    );
-    return a;
+    check("clusterName", args.clusterName, dnsLabel(args.clusterName));
+    check("namespace", args.namespace, dnsLabel(args.namespace));
+    return validatePairCertificateArgs("PostgresCertificates", args);
 }
 
 /**
@@ -117,78 +100,38 @@ export class PostgresCertificates extends pulumi.ComponentResource {
     /** PEM certificate (public) and key (secret) of the client CA. */
     public readonly clientCa: { readonly cert: pulumi.Output<string>; readonly key: pulumi.Output<string> };
     /** Per region: PEM certificate and key of its server (keys secret). */
-    public readonly servers: Readonly<Record<string, { cert: pulumi.Output<string>; key: pulumi.Output<string> }>>;
+    public readonly servers: Readonly<Record<string, SignedCertificate>>;
     /** PEM certificate and key of the `streaming_replica` client (key secret). */
-    public readonly replication: { readonly cert: pulumi.Output<string>; readonly key: pulumi.Output<string> };
+    public readonly replication: SignedCertificate;
 
     constructor(name: string, args: PostgresCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("geo:postgres:PostgresCertificates", name, {}, opts);
         const a = validatePostgresCertificatesArgs(args);
-        const child = { parent: this };
-        const key = (role: string) =>
-            new tls.PrivateKey(`${name}-${role}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
-        const subject = (commonName: string) => ({ commonName, organization: "geo-data" });
-        type Authority = { key: tls.PrivateKey; cert: tls.SelfSignedCert };
-
-        const authority = (role: string, commonName: string): Authority => {
-            const k = key(role);
-            const cert = new tls.SelfSignedCert(
-                `${name}-${role}`,
-                {
-                    privateKeyPem: k.privateKeyPem,
-                    subject: subject(commonName),
-                    isCaCertificate: true,
-                    validityPeriodHours: a.caValidityHours,
-                    earlyRenewalHours: a.earlyRenewalHours,
-                    allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-                },
-                child,
-            );
-            return { key: k, cert };
-        };
-        const signed = (ca: Authority, role: string, commonName: string, dnsNames: string[], uses: string[]) => {
-            const k = key(role);
-            const csr = new tls.CertRequest(
-                `${name}-${role}-csr`,
-                { privateKeyPem: k.privateKeyPem, subject: subject(commonName), dnsNames },
-                child,
-            );
-            const cert = new tls.LocallySignedCert(
-                `${name}-${role}-cert`,
-                {
-                    certRequestPem: csr.certRequestPem,
-                    caPrivateKeyPem: ca.key.privateKeyPem,
-                    caCertPem: ca.cert.certPem,
-                    validityPeriodHours: a.validityHours,
-                    earlyRenewalHours: a.earlyRenewalHours,
-                    allowedUses: uses,
-                },
-                child,
-            );
-            return { cert: cert.certPem, key: pulumi.secret(k.privateKeyPem) };
-        };
-
-        const serverCa = authority("server-ca", `${a.clusterName} PostgreSQL server CA`);
-        const clientCa = authority("client-ca", `${a.clusterName} PostgreSQL client CA`);
-        const servers: Record<string, { cert: pulumi.Output<string>; key: pulumi.Output<string> }> = {};
+        const serverCa = createCertificateAuthority(
+            name,
+            "server-ca",
+            `${a.clusterName} PostgreSQL server CA`,
+            a,
+            this,
+        );
+        const clientCa = createCertificateAuthority(
+            name,
+            "client-ca",
+            `${a.clusterName} PostgreSQL client CA`,
+            a,
+            this,
+        );
+        const servers: Record<string, SignedCertificate> = {};
         for (const region of a.regions) {
-            const names = serverDnsNames(a.clusterName, a.namespace, region, a.dnsZone);
-            servers[region] = signed(serverCa, `server-${region}`, `${a.clusterName}-rw`, names, [
-                "digital_signature",
-                "key_encipherment",
-                "server_auth",
-            ]);
+            const dnsNames = serverDnsNames(a.clusterName, a.namespace, region, a.dnsZone);
+            const subject = { commonName: `${a.clusterName}-rw`, dnsNames, uses: SERVER_USES };
+            servers[region] = signCertificate(name, `server-${region}`, serverCa, subject, a, this);
         }
         this.serverCaCert = serverCa.cert.certPem;
         this.clientCa = { cert: clientCa.cert.certPem, key: pulumi.secret(clientCa.key.privateKeyPem) };
         this.servers = servers;
-        this.replication = signed(
-            clientCa,
-            "replication",
-            STREAMING_REPLICA_USER,
-            [],
-            ["digital_signature", "key_encipherment", "client_auth"],
-        );
+        const replica = { commonName: STREAMING_REPLICA_USER, dnsNames: [], uses: CLIENT_USES };
+        this.replication = signCertificate(name, "replication", clientCa, replica, a, this);
         this.registerOutputs({ serverCaCert: this.serverCaCert, clientCaCert: this.clientCa.cert });
     }
 

@@ -24,7 +24,7 @@ import {
     validateCertificateValidity,
 } from "../shared/certificates";
 import { regionalHostname } from "../shared/naming";
-import { argChecks, dnsLabel, dnsName } from "../shared/validate";
+import { argChecks, dnsLabel, dnsName, twoRegions } from "../shared/validate";
 import { redisReplicatedNames, podServiceName } from "./redis-replicated-args";
 import { redisServerNames } from "./server-set";
 
@@ -123,13 +123,7 @@ export class RedisCertificates extends pulumi.ComponentResource {
         const { check } = argChecks("RedisCertificates");
         check("namespace", args.namespace, dnsLabel(args.namespace));
         check("dnsZone", args.dnsZone, dnsName(args.dnsZone));
-        check(
-            "regions",
-            args.regions,
-            args.regions.length === 2 && args.regions[0] !== args.regions[1]
-                ? undefined
-                : "expected two different regions",
-        );
+        check("regions", args.regions, twoRegions(args.regions));
         const caCerts: Record<string, pulumi.Output<string>> = {};
         for (const { instance, kind } of args.instances) {
             check("instance", instance, dnsLabel(instance));

@@ -1,13 +1,13 @@
 /**
- * The certificate machinery a component uses to mint its own TLS trust with @pulumi/tls (the same shape as
- * components/postgres/postgres-certificates.ts): an ECDSA P-256 CA, certificates it signs, and the validity
+ * The certificate machinery a component uses to mint its own TLS trust with @pulumi/tls (PostgreSQL, Redis,
+ * MinIO and Kafka certificates all use it): an ECDSA P-256 CA, certificates it signs, and the validity
  * arguments every such component takes. Keys stay in Pulumi state (secret); `pulumi up` replaces a
  * certificate once it is inside `earlyRenewalHours` of its expiry (the provider marks it for replacement on
  * read), and whatever mounts it follows the new PEM.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { argChecks, intBetween } from "./validate";
+import { argChecks, dnsName, intBetween, twoRegions } from "./validate";
 
 /** Validity arguments of a certificate-minting component. */
 export interface CertificateValidityArgs {
@@ -43,6 +43,28 @@ export function validateCertificateValidity(
     return a;
 }
 
+/** The arguments every certificate component of a region pair takes besides validity. */
+export interface PairCertificateArgs extends CertificateValidityArgs {
+    /** The regions of the pair. */
+    readonly regions: readonly string[];
+    /** DNS zone of the cross-region names. */
+    readonly dnsZone: string;
+}
+
+/**
+ * Checks `dnsZone` and `regions` (two different ones), then applies and checks the validity defaults; errors
+ * name `component`. Component-specific properties are checked by the caller before this.
+ */
+export function validatePairCertificateArgs<A extends PairCertificateArgs>(
+    component: string,
+    args: A,
+): A & ResolvedCertificateValidity {
+    const { check } = argChecks(component);
+    check("dnsZone", args.dnsZone, dnsName(args.dnsZone));
+    check("regions", args.regions, twoRegions(args.regions));
+    return { ...args, ...validateCertificateValidity(component, args) };
+}
+
 /** A CA: its key (secret, never leaves the minting stack's state) and self-signed certificate. */
 export interface CertificateAuthority {
     readonly key: tls.PrivateKey;
@@ -55,6 +77,8 @@ export interface SignedCertificate {
     readonly key: pulumi.Output<string>;
 }
 
+/** Key usages of a server-only certificate. */
+export const SERVER_USES = ["digital_signature", "key_encipherment", "server_auth"];
 /** Key usages of a server certificate that also authenticates as a client to its peers (replication, cluster bus). */
 export const PEER_USES = ["digital_signature", "key_encipherment", "server_auth", "client_auth"];
 /** Key usages of a client-only certificate. */
@@ -97,8 +121,13 @@ export interface CertificateSubject {
     readonly dnsNames: readonly string[];
     /** IP subject alternative names. Defaults to none. */
     readonly ipAddresses?: readonly string[];
-    /** Key usages (PEER_USES, CLIENT_USES, …). */
+    /** Key usages (SERVER_USES, PEER_USES, CLIENT_USES, …). */
     readonly uses: readonly string[];
+    /**
+     * The form of the returned key: `sec1` (the default, `BEGIN EC PRIVATE KEY`) or `pkcs8` (`BEGIN PRIVATE
+     * KEY`, which Kafka's PEM keystore requires).
+     */
+    readonly keyFormat?: "sec1" | "pkcs8";
 }
 
 /** A certificate signed by `ca`, named `${name}-${role}-cert` (key `-key`, request `-csr`), children of `parent`. */
@@ -133,5 +162,6 @@ export function signCertificate(
         },
         { parent },
     );
-    return { cert: cert.certPem, key: pulumi.secret(key.privateKeyPem) };
+    const pem = s.keyFormat === "pkcs8" ? key.privateKeyPemPkcs8 : key.privateKeyPem;
+    return { cert: cert.certPem, key: pulumi.secret(pem) };
 }

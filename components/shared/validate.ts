@@ -56,6 +56,10 @@ export function intBetween(min: number, max: number = Number.MAX_SAFE_INTEGER): 
               : `expected an integer from ${min} to ${max}`;
 }
 
+/** The regions of a pair: exactly two, different. */
+export const twoRegions: Check<readonly string[]> = (v) =>
+    v.length === 2 && v[0] !== v[1] ? undefined : "expected two different regions";
+
 const QUANTITY = /^([0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei)$/;
 
 /**
