@@ -279,16 +279,27 @@ export class DataRegion extends pulumi.ComponentResource {
                 loadBalancerSubnetCidrs: c.network.loadBalancerSubnetCidrs,
                 postgres: {
                     clusters: [
-                        { name: pg.clusterName, crossRegion: pg.topology !== undefined },
+                        {
+                            name: pg.clusterName,
+                            crossRegion: pg.topology !== undefined,
+                            ...(pg.upgrade ? { logicalPeers: [pg.upgrade.clusterName] } : {}),
+                        },
                         ...(pg.recoveryClusterName ? [{ name: pg.recoveryClusterName, crossRegion: false }] : []),
+                        ...(pg.upgrade
+                            ? [{ name: pg.upgrade.clusterName, crossRegion: false, logicalPeers: [pg.clusterName] }]
+                            : []),
                     ],
                     poolers: [
                         {
                             name: this.postgres.poolers.rw.serviceName,
-                            cluster: pg.clusterName,
+                            cluster: pg.upgrade?.poolerCluster ?? pg.clusterName,
                             crossRegion: pg.topology !== undefined,
                         },
-                        { name: this.postgres.poolers.ro.serviceName, cluster: pg.clusterName, crossRegion: false },
+                        {
+                            name: this.postgres.poolers.ro.serviceName,
+                            cluster: pg.upgrade?.poolerCluster ?? pg.clusterName,
+                            crossRegion: false,
+                        },
                     ],
                 },
                 redis: {

@@ -78,6 +78,11 @@ export interface PgBouncerPoolerArgs {
      * none (every address that routes to the VPC).
      */
     readonly loadBalancerSourceRanges?: readonly string[];
+    /**
+     * `spec.pgbouncer.paused`: PgBouncer holds new queries (PAUSE) until unpaused; rendered only when true (absent
+     * means running). Defaults to false.
+     */
+    readonly paused?: boolean;
     /** Operator resources the custom resources wait for. Defaults to none. */
     readonly dependsOn?: { readonly postgres?: pulumi.Resource[]; readonly monitoring?: pulumi.Resource[] };
 }
@@ -99,6 +104,7 @@ export function validatePoolerArgs(args: PgBouncerPoolerArgs): ResolvedPoolerArg
         resources: args.resources ?? PGBOUNCER_RESOURCES,
         hostnames: args.hostnames ?? [],
         loadBalancerSourceRanges: args.loadBalancerSourceRanges ?? [],
+        paused: args.paused ?? false,
     };
     const { check } = argChecks("PgBouncerPooler");
     check(
@@ -148,6 +154,7 @@ export function poolerSpec(a: ResolvedPoolerArgs): Record<string, unknown> {
                 ...PGBOUNCER_TLS_PARAMETERS,
             },
             pg_hba: [...PGBOUNCER_HBA_RULES],
+            ...(a.paused ? { paused: true } : {}),
         },
         template: {
             metadata: { labels: { "app.kubernetes.io/part-of": "geo-data" } },
