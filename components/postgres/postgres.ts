@@ -289,8 +289,9 @@ export class Postgres extends pulumi.ComponentResource {
                 parent: this,
                 dependsOn: [...(args.dependsOn?.postgres ?? []), ...deps],
             });
-            for (const l of routing!.links) {
-                const publication = new k8s.apiextensions.CustomResource(
+            const publications: Record<string, pulumi.Resource> = {};
+            for (const l of routing!.publications) {
+                publications[l.publication] = new k8s.apiextensions.CustomResource(
                     `${name}-publication-${l.publicationResource}`,
                     {
                         apiVersion: "postgresql.cnpg.io/v1",
@@ -300,6 +301,8 @@ export class Postgres extends pulumi.ComponentResource {
                     },
                     crOpts([clusters[l.publisher]]),
                 );
+            }
+            for (const l of routing!.subscriptions) {
                 new k8s.apiextensions.CustomResource(
                     `${name}-subscription-${l.subscriptionResource}`,
                     {
@@ -308,19 +311,23 @@ export class Postgres extends pulumi.ComponentResource {
                         metadata: meta(l.subscriptionResource, args.namespace, labels),
                         spec: subscriptionSpec(l, c.database),
                     },
-                    crOpts([clusters[l.subscriber], publication]),
+                    crOpts([clusters[l.subscriber], publications[l.publication]]),
                 );
             }
-            monitoringResource(
-                `${name}-logical-replication-alerts`,
-                "PrometheusRule",
-                meta(`${plan.newCluster}-upgrade-alerts`, args.namespace, labels),
-                prometheusRuleSpec(
-                    `postgres-upgrade-${plan.newCluster}`,
-                    routing!.links.flatMap((link) => subscriptionAlertRules({ namespace: args.namespace, link })),
-                ),
-                { parent: this, dependsOn: args.dependsOn?.monitoring ?? [] },
-            );
+            if (routing!.subscriptions.length) {
+                monitoringResource(
+                    `${name}-logical-replication-alerts`,
+                    "PrometheusRule",
+                    meta(`${plan.newCluster}-upgrade-alerts`, args.namespace, labels),
+                    prometheusRuleSpec(
+                        `postgres-upgrade-${plan.newCluster}`,
+                        routing!.subscriptions.flatMap((link) =>
+                            subscriptionAlertRules({ namespace: args.namespace, link }),
+                        ),
+                    ),
+                    { parent: this, dependsOn: args.dependsOn?.monitoring ?? [] },
+                );
+            }
         }
         const poolerCluster = routing?.poolerCluster ?? names.main;
         const pooler = (type: "rw" | "ro") =>

@@ -96,18 +96,22 @@ export function upgradePlan(old: string, major: number): UpgradePlan {
     };
 }
 
-/** What a stage renders: the cluster the Poolers serve and the replication links that exist. */
+/**
+ * What a stage renders: the cluster the Poolers serve, the Publications (both, from the start: a slot must never
+ * be created before the publication it decodes for) and the one Subscription that streams.
+ */
 export function stageRouting(
     p: UpgradePlan,
     stage: UpgradeStage,
-): { poolerCluster: string; links: readonly ReplicationLink[] } {
+): { poolerCluster: string; publications: readonly ReplicationLink[]; subscriptions: readonly ReplicationLink[] } {
+    const publications = [p.forward, p.rollback];
     switch (stage) {
         case "replicate":
-            return { poolerCluster: p.oldCluster, links: [p.forward] };
+            return { poolerCluster: p.oldCluster, publications, subscriptions: [p.forward] };
         case "switched":
-            return { poolerCluster: p.newCluster, links: [p.rollback] };
+            return { poolerCluster: p.newCluster, publications, subscriptions: [p.rollback] };
         case "rolled-back":
-            return { poolerCluster: p.oldCluster, links: [] };
+            return { poolerCluster: p.oldCluster, publications, subscriptions: [] };
     }
 }
 
