@@ -84,8 +84,8 @@ export function upgradeSteps(
 }
 
 /** psql against one cluster's primary through the cnpg plugin, in the application database. */
-function psqlOn(C: StackCommands, c: RegionConfig, cluster: string, sql: string): string {
-    return `kubectl cnpg psql ${cluster} -n ${c.namespaces.postgres} --context ${C.kubectlPg.split(" ")[2]} -- ${c.postgres.database} -Atc ${sqlArg(sql)}`;
+function psqlOn(C: StackCommands, c: RegionConfig, cluster: string, sql: string, quoted?: string): string {
+    return `kubectl cnpg psql ${cluster} -n ${c.namespaces.postgres} --context ${C.kubectlPg.split(" ")[2]} -- ${c.postgres.database} -Atc ${quoted ?? sqlArg(sql)}`;
 }
 
 /** WAL of the publisher not yet confirmed by the link's subscriber, in bytes. */
@@ -181,8 +181,10 @@ function switchSteps(
         },
         {
             title: `Pause ${rw} (t = 0: applications queue from here)`,
-            commands: [patchCommand(C, pause)],
-            notes: ["PgBouncer stops handing out server connections; queued queries wait, nothing fails."],
+            commands: [patchCommand(C, pause), C.set(KEYS.paused, "true")],
+            notes: [
+                "PgBouncer stops handing out server connections; queued queries wait, nothing fails. The config records it, so no pulumi up resumes it behind your back.",
+            ],
             patches: [pause],
             config: {
                 [KEYS.target]: target,
@@ -201,7 +203,7 @@ function switchSteps(
             title: `Wait until ${to} has applied everything ${from} wrote`,
             commands: [
                 `LSN=$(${psqlOn(C, c, from, "SELECT pg_current_wal_lsn()")})`,
-                `for i in $(seq 1 100); do [ "$(${psqlOn(C, c, from, `SELECT confirmed_flush_lsn >= '$LSN' FROM pg_replication_slots WHERE slot_name = '${link.slot}'`)})" = t ] && break; sleep 0.1; done`,
+                `for i in $(seq 1 100); do [ "$(${psqlOn(C, c, from, "", `"SELECT confirmed_flush_lsn >= '$LSN' FROM pg_replication_slots WHERE slot_name = '${link.slot}'"`)})" = t ] && break; sleep 0.1; done`,
             ],
             notes: [
                 "Bounded at 10 s: if it does not print t in time, resume the pooler unchanged (patch paused: null) and investigate.",
