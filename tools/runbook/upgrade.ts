@@ -9,7 +9,7 @@
 import { RegionConfig } from "../../config";
 import { poolerName } from "../../components/postgres/naming";
 import { CLUSTER_NAME } from "../../components/postgres/postgres";
-import { ReplicationLink, UpgradePlan, upgradePlan } from "../../components/postgres/upgrade";
+import { ReplicationLink, UPGRADE_REPLICATION_ROLE, UpgradePlan, upgradePlan } from "../../components/postgres/upgrade";
 import { StackCommands, commandsFor } from "./commands";
 import { Procedure, Step, sh, sqlArg } from "./procedure";
 
@@ -88,8 +88,23 @@ function psqlOn(C: StackCommands, c: RegionConfig, cluster: string, sql: string,
     return `kubectl cnpg psql ${cluster} -n ${c.namespaces.postgres} --context ${C.kubectlPg.split(" ")[2]} -- ${c.postgres.database} -Atc ${quoted ?? sqlArg(sql)}`;
 }
 
+/** Ends the application sessions on a cluster (the pause's force-disconnect); the rehearsal runs the same SQL. */
+export function terminateSessionsSql(database: string): string {
+    return `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${database}' AND backend_type = 'client backend' AND usename <> '${UPGRADE_REPLICATION_ROLE}' AND pid <> pg_backend_pid()`;
+}
+
+/** True once the link's slot has confirmed `lsn` (everything the publisher wrote up to it is applied). */
+export function caughtUpSql(l: ReplicationLink, lsn: string): string {
+    return `SELECT confirmed_flush_lsn >= '${lsn}' FROM pg_replication_slots WHERE slot_name = '${l.slot}'`;
+}
+
+/** Creates the rollback slot (failover flag where the server has it: PostgreSQL 17 and later). */
+export function rollbackSlotSql(l: ReplicationLink, serverMajor: number): string {
+    return `SELECT lsn FROM pg_create_logical_replication_slot('${l.slot}', 'pgoutput', false, false${serverMajor >= 17 ? ", true" : ""})`;
+}
+
 /** WAL of the publisher not yet confirmed by the link's subscriber, in bytes. */
-function lagSql(l: ReplicationLink): string {
+export function lagSql(l: ReplicationLink): string {
     return `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn) FROM pg_replication_slots WHERE slot_name = '${l.slot}'`;
 }
 
@@ -165,7 +180,7 @@ function switchSteps(
     ];
     const stageAfter = action === "cutover" ? "switched" : "rolled-back";
     const target = String(p.major);
-    const terminate = `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${db}' AND backend_type = 'client backend' AND usename <> 'upgrade_replicator' AND pid <> pg_backend_pid()`;
+    const terminate = terminateSessionsSql(db);
     const steps: UpgradeStep[] = [
         {
             title: `Preflight: ${link.subscription} on ${to} has caught up with ${from}`,
@@ -203,7 +218,7 @@ function switchSteps(
             title: `Wait until ${to} has applied everything ${from} wrote`,
             commands: [
                 `LSN=$(${psqlOn(C, c, from, "SELECT pg_current_wal_lsn()")})`,
-                `for i in $(seq 1 100); do [ "$(${psqlOn(C, c, from, "", `"SELECT confirmed_flush_lsn >= '$LSN' FROM pg_replication_slots WHERE slot_name = '${link.slot}'"`)})" = t ] && break; sleep 0.1; done`,
+                `for i in $(seq 1 100); do [ "$(${psqlOn(C, c, from, "", `"${caughtUpSql(link, "$LSN")}"`)})" = t ] && break; sleep 0.1; done`,
             ],
             notes: [
                 "Bounded at 10 s: if it does not print t in time, resume the pooler unchanged (patch paused: null) and investigate.",
@@ -223,12 +238,7 @@ function switchSteps(
                   title: `Stop the forward subscription and open the rollback slot on ${p.newCluster}`,
                   commands: [
                       psqlOn(C, c, p.newCluster, `ALTER SUBSCRIPTION ${p.forward.subscription} DISABLE`),
-                      psqlOn(
-                          C,
-                          c,
-                          p.newCluster,
-                          `SELECT lsn FROM pg_create_logical_replication_slot('${p.rollback.slot}', 'pgoutput', false, false, true)`,
-                      ),
+                      psqlOn(C, c, p.newCluster, rollbackSlotSql(p.rollback, p.major)),
                   ],
                   notes: [
                       `Nothing has been written to ${p.newCluster} by applications yet, so the slot starts exactly where the old cluster stands; the rollback Subscription (next pulumi up) streams from it with copy_data false.`,
