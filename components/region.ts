@@ -292,14 +292,20 @@ export class DataRegion extends pulumi.ComponentResource {
                     poolers: [
                         {
                             name: this.postgres.poolers.rw.serviceName,
-                            cluster: pg.upgrade?.poolerCluster ?? pg.clusterName,
+                            cluster: pg.clusterName,
                             crossRegion: pg.topology !== undefined,
                         },
-                        {
-                            name: this.postgres.poolers.ro.serviceName,
-                            cluster: pg.upgrade?.poolerCluster ?? pg.clusterName,
-                            crossRegion: false,
-                        },
+                        { name: this.postgres.poolers.ro.serviceName, cluster: pg.clusterName, crossRegion: false },
+                        ...(pg.upgrade
+                            ? [
+                                  {
+                                      name: pg.upgrade.poolers.rw,
+                                      cluster: pg.upgrade.clusterName,
+                                      crossRegion: pg.topology !== undefined,
+                                  },
+                                  { name: pg.upgrade.poolers.ro, cluster: pg.upgrade.clusterName, crossRegion: false },
+                              ]
+                            : []),
                     ],
                 },
                 redis: {

@@ -22,6 +22,9 @@ import { monitoringResource, podMonitorSpec, prometheusRuleSpec } from "../monit
 import { CNPG_LABELS } from "./naming";
 import { poolerAlertRules } from "./postgres-monitoring";
 
+/** The external-dns annotation naming a Service's DNS records. */
+const EXTERNAL_DNS_HOSTNAME = "external-dns.alpha.kubernetes.io/hostname";
+
 /** Resources of each PgBouncer container. */
 export const PGBOUNCER_RESOURCES: Resources = Object.freeze({
     requests: { cpu: "100m", memory: "64Mi" },
@@ -74,6 +77,11 @@ export interface PgBouncerPoolerArgs {
      */
     readonly hostnames?: readonly string[];
     /**
+     * Publish `hostnames` (external-dns annotation); false keeps the NLB but leaves the names to another Pooler
+     * (the one serving during a major upgrade). Defaults to true.
+     */
+    readonly publishHostnames?: boolean;
+    /**
      * `loadBalancerSourceRanges` of that NLB (the peer region's CIDR blocks); only with `hostnames`. Defaults to
      * none (every address that routes to the VPC).
      */
@@ -105,6 +113,7 @@ export function validatePoolerArgs(args: PgBouncerPoolerArgs): ResolvedPoolerArg
         hostnames: args.hostnames ?? [],
         loadBalancerSourceRanges: args.loadBalancerSourceRanges ?? [],
         paused: args.paused ?? false,
+        publishHostnames: args.publishHostnames ?? true,
     };
     const { check } = argChecks("PgBouncerPooler");
     check(
@@ -135,7 +144,13 @@ export function poolerSpec(a: ResolvedPoolerArgs): Record<string, unknown> {
         ...(a.hostnames.length
             ? {
                   serviceTemplate: {
-                      metadata: { annotations: internalLoadBalancerAnnotations(a.hostnames.join(",")) },
+                      metadata: {
+                          annotations: Object.fromEntries(
+                              Object.entries(internalLoadBalancerAnnotations(a.hostnames.join(","))).filter(
+                                  ([k]) => a.publishHostnames || k !== EXTERNAL_DNS_HOSTNAME,
+                              ),
+                          ),
+                      },
                       spec: {
                           type: "LoadBalancer",
                           ...(a.loadBalancerSourceRanges.length

@@ -146,8 +146,15 @@ export interface PostgresEndpoints {
     readonly port: number;
     /** The restored cluster's name, when a recovery target is configured. */
     readonly recoveryClusterName?: string;
-    /** During a major-version upgrade: the new cluster and the cluster the Poolers serve now. */
-    readonly upgrade?: { readonly clusterName: string; readonly poolerCluster: string };
+    /**
+     * During a major-version upgrade: the new cluster, its Poolers, and the cluster whose Poolers serve now
+     * (`hosts.poolerRw/Ro` name those).
+     */
+    readonly upgrade?: {
+        readonly clusterName: string;
+        readonly servingCluster: string;
+        readonly poolers: { readonly rw: string; readonly ro: string };
+    };
     /** Distributed topology: this cluster's member name, the primary's, and the cross-region DNS names. */
     readonly topology?: {
         readonly self: string;
@@ -164,7 +171,10 @@ export class Postgres extends pulumi.ComponentResource {
     public readonly recovery?: PostgresCluster;
     /** The new cluster of a major-version upgrade. */
     public readonly upgrade?: PostgresCluster;
+    /** The main cluster's Poolers (`pg-pooler-rw/-ro`). */
     public readonly poolers: { readonly rw: PgBouncerPooler; readonly ro: PgBouncerPooler };
+    /** The upgrade's new cluster's Poolers (`pg-v18-pooler-rw/-ro`). */
+    public readonly upgradePoolers?: { readonly rw: PgBouncerPooler; readonly ro: PgBouncerPooler };
     public readonly endpoints: PostgresEndpoints;
     /** Application credentials (secret values). */
     public readonly credentials: { readonly app: RoleCredentials; readonly readonly: RoleCredentials };
@@ -329,45 +339,63 @@ export class Postgres extends pulumi.ComponentResource {
                 );
             }
         }
-        const poolerCluster = routing?.poolerCluster ?? names.main;
-        const pooler = (type: "rw" | "ro") =>
-            new PgBouncerPooler(
-                `${name}-pooler-${type}`,
-                {
-                    poolerName: poolerName(names.main, type),
-                    namespace: args.namespace,
-                    clusterName: poolerCluster,
-                    ...(type === "rw" && c.poolerPaused ? { paused: true } : {}),
-                    type,
-                    instances: c.poolerInstances,
-                    poolMode: c.poolMode,
-                    maxClientConn: c.maxClientConn,
-                    defaultPoolSize: c.defaultPoolSize,
-                    ...(type === "rw" && args.pair
-                        ? {
-                              hostnames: [poolerHostnames(CLUSTER_NAME, args.pair).regional],
-                              loadBalancerSourceRanges: args.pair.peerCidrs,
-                          }
-                        : {}),
-                    dependsOn: args.dependsOn,
-                },
-                { parent: this, dependsOn: [this.main, ...(this.upgrade ? [this.upgrade] : [])] },
-            );
-        this.poolers = { rw: pooler("rw"), ro: pooler("ro") };
+        // Poolers: one pair per cluster (a Pooler's spec.cluster is immutable: the CRD's CEL rule `self == oldSelf`).
+        // The serving pair carries the cross-region DNS name; during an upgrade the other rw Pooler stays paused,
+        // so a client still pointed at it waits instead of writing to the cluster that must not take writes.
+        const servingCluster = routing?.poolerCluster ?? names.main;
+        const poolerPair = (role: string, cluster: string, deps: pulumi.Resource[]) => {
+            const serving = cluster === servingCluster;
+            const one = (type: "rw" | "ro") =>
+                new PgBouncerPooler(
+                    `${name}-${role}-${type}`,
+                    {
+                        poolerName: poolerName(cluster, type),
+                        namespace: args.namespace,
+                        clusterName: cluster,
+                        ...(type === "rw" && (serving ? c.poolerPaused : true) ? { paused: true } : {}),
+                        type,
+                        instances: c.poolerInstances,
+                        poolMode: c.poolMode,
+                        maxClientConn: c.maxClientConn,
+                        defaultPoolSize: c.defaultPoolSize,
+                        ...(type === "rw" && args.pair
+                            ? {
+                                  hostnames: [poolerHostnames(CLUSTER_NAME, args.pair).regional],
+                                  publishHostnames: serving,
+                                  loadBalancerSourceRanges: args.pair.peerCidrs,
+                              }
+                            : {}),
+                        dependsOn: args.dependsOn,
+                    },
+                    { parent: this, dependsOn: deps },
+                );
+            return { rw: one("rw"), ro: one("ro") };
+        };
+        this.poolers = poolerPair("pooler", names.main, [this.main]);
+        if (this.upgrade) this.upgradePoolers = poolerPair("upgrade-pooler", this.upgrade.clusterName, [this.upgrade]);
+        const serving = this.upgradePoolers && servingCluster !== names.main ? this.upgradePoolers : this.poolers;
         this.credentials = { app: this.main.app, readonly: this.main.readonly };
         this.endpoints = {
             clusterName: names.main,
             namespace: args.namespace,
             database: c.database,
             hosts: {
-                poolerRw: serviceHost(this.poolers.rw.serviceName, args.namespace),
-                poolerRo: serviceHost(this.poolers.ro.serviceName, args.namespace),
+                poolerRw: serviceHost(serving.rw.serviceName, args.namespace),
+                poolerRo: serviceHost(serving.ro.serviceName, args.namespace),
                 rw: serviceHost(this.main.services.rw, args.namespace),
                 ro: serviceHost(this.main.services.ro, args.namespace),
             },
             port: 5432,
             ...(names.recovery ? { recoveryClusterName: names.recovery } : {}),
-            ...(plan ? { upgrade: { clusterName: plan.newCluster, poolerCluster } } : {}),
+            ...(plan && this.upgradePoolers
+                ? {
+                      upgrade: {
+                          clusterName: plan.newCluster,
+                          servingCluster,
+                          poolers: { rw: this.upgradePoolers.rw.serviceName, ro: this.upgradePoolers.ro.serviceName },
+                      },
+                  }
+                : {}),
             ...(args.pair && topology
                 ? {
                       topology: {

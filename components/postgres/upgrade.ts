@@ -4,15 +4,15 @@
  * after it), the role and connection both clusters use for them, what each stage routes where, and the
  * subscription-lag alerts. Pure: creates no resources (components/postgres/postgres.ts does, from these).
  *
- * Why the cutover re-points the existing Poolers (`spec.cluster.name`) instead of a second Pooler and a Service
- * switch: CloudNativePG 1.30's Pooler webhook (internal/webhook/v1/pooler_webhook.go) validates an update exactly
- * like a create — `spec.cluster.name` set and different from the Pooler's name — so re-pointing is admitted, and the
- * Pooler's Service (`pg-pooler-rw`, what applications and the cross-region NLB use) is reconciled by the operator
- * with a selector on the Pooler's own name, so no other Service could take it over. The cost, from
- * pkg/specs/pgbouncer/deployments.go: the PgBouncer pod template carries the cluster's name (`cnpg.io/cluster`)
- * and its TLS Secrets, so re-pointing rolls the PgBouncer pods — clients reconnect once, to pods that already
- * route to the new cluster. The runbook pauses first, so nothing is written to the old cluster after the last
- * LSN the new one confirmed.
+ * Why the cutover switches to a second pair of Poolers instead of re-pointing `pg-pooler-rw`: a Pooler's
+ * `spec.cluster` is immutable — CloudNativePG 1.30's Pooler CRD carries the CEL rule `self == oldSelf` ("cluster
+ * reference is immutable after creation", api/v1/pooler_types.go), although its webhook
+ * (internal/webhook/v1/pooler_webhook.go) would admit the change — and the Pooler's Service is named after the
+ * Pooler with a selector the operator sets to that Pooler's pods (pkg/specs/pgbouncer/services.go), so no Service
+ * of ours can take over its name. So the new cluster gets its own Poolers (`pg-v18-pooler-rw/-ro`) from the start;
+ * the rw Pooler of the cluster that is not serving stays paused (a client pointed at it waits instead of writing to
+ * the wrong cluster), and the switch moves the clients (their pooler host, the regional DNS name, the stack
+ * output) while the old rw Pooler is paused.
  */
 import type { UpgradeStage } from "../../config";
 import { POSTGRES_MAJOR } from "../shared/versions";

@@ -1,8 +1,7 @@
 /**
  * A local PgBouncer (Debian's, 1.18 here) for the drills, and a client load that never stops. PgBouncer runs in
  * the foreground under a ProcessGroup (as `postgres` when root: it refuses to run as root), bound to 127.0.0.1,
- * TLS to clients and verify-full to the server, SCRAM logins; `repoint()` rewrites its `[databases]` entry and
- * RELOADs (PgBouncer picks the new host for new server connections, clients keep theirs).
+ * TLS to clients and verify-full to the server, SCRAM logins, an admin console user for PAUSE/KILL/RESUME.
  *
  * The load: persistent `psql` sessions (no client library needed), each writing `(client, seq)` rows one at a
  * time and counting a write acknowledged only when its RETURNING line arrives. A failed attempt (the session
@@ -12,7 +11,7 @@
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { LOOPBACK, ProcessGroup, freePort, run, sleep, waitFor } from "./processes";
+import { LOOPBACK, Managed, ProcessGroup, freePort, run, sleep, waitFor } from "./processes";
 import { AS_POSTGRES } from "./postgres-local";
 
 /** What PgBouncer serves: one database entry, rendered from a Pooler spec by the caller. */
@@ -31,11 +30,21 @@ export interface PgBouncerSettings {
 
 /** One local PgBouncer. */
 export class LocalPgBouncer {
+    private managed?: Managed;
+
     private constructor(
         readonly port: number,
         private readonly dir: string,
         private readonly s: PgBouncerSettings,
     ) {}
+
+    /** Why the process is gone (with its log tail), or undefined while it runs. */
+    exited(): string | undefined {
+        const e = this.managed?.exited();
+        if (!e) return undefined;
+        const log = path.join(this.dir, "pgbouncer.log");
+        return `${e}: ${this.managed!.output()}${fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").slice(-8).join("\n") : ""}`;
+    }
 
     /** Starts PgBouncer in front of 127.0.0.1:`serverPort` and waits until it accepts connections. */
     static async start(group: ProcessGroup, s: PgBouncerSettings, serverPort: number): Promise<LocalPgBouncer> {
@@ -44,6 +53,7 @@ export class LocalPgBouncer {
         b.writeConfig(serverPort);
         const cmd = ["pgbouncer", path.join(dir, "pgbouncer.ini")];
         const m = group.spawn("pgbouncer", AS_POSTGRES ? ["runuser", "-u", "postgres", "--", ...cmd] : cmd);
+        b.managed = m;
         await waitFor(
             "pgbouncer to accept connections",
             async () => ((await b.admin("SHOW VERSION")).code === 0 ? true : undefined),
@@ -113,22 +123,11 @@ export class LocalPgBouncer {
         return { done, proc };
     }
 
-    /** A persistent admin console session (RELOAD, RESUME without a process start each). */
+    /** A persistent admin console session (RESUME, KILL without a process start each). */
     adminSession(): PsqlSession {
         return new PsqlSession(["psql"], [this.dsn(this.s.admin, "pgbouncer")], {
             PGPASSWORD: this.s.users[this.s.admin],
         });
-    }
-
-    /** Points the database entry at another server and RELOADs (through `admin` when given). */
-    async repoint(serverPort: number, admin?: PsqlSession): Promise<void> {
-        this.writeConfig(serverPort);
-        if (admin) {
-            await admin.query("RELOAD");
-            return;
-        }
-        const r = await this.admin("RELOAD");
-        if (r.code !== 0) throw new Error(`pgbouncer RELOAD failed: ${r.stderr}`);
     }
 }
 
@@ -145,6 +144,8 @@ export interface Ack {
 /** Writers through a DSN: `sql(client, seq)` must be an idempotent statement printing one line. */
 export class WriteLoad {
     readonly acks: Ack[] = [];
+    /** Writers that gave up. */
+    readonly errors: string[] = [];
     /** Attempts that failed (session ended before the acknowledgment), and reconnects. */
     failedAttempts = 0;
     private stopping = false;
@@ -153,10 +154,15 @@ export class WriteLoad {
     private readonly procs = new Set<ChildProcess>();
 
     constructor(
-        private readonly dsn: string,
+        private dsn: string,
         private readonly password: string,
         private readonly sql: (client: number, seq: number) => string,
     ) {}
+
+    /** Where new sessions connect from now on (the clients' switch to another pooler). */
+    setDsn(dsn: string): void {
+        this.dsn = dsn;
+    }
 
     /** Starts `clients` writers. */
     start(clients: number): void {
@@ -200,7 +206,7 @@ export class WriteLoad {
         let s = this.session();
         for (let seq = 0; !this.stopping; seq++) {
             const first = Date.now();
-            for (;;) {
+            while (!this.stopping) {
                 if (s.dead()) {
                     this.failedAttempts++;
                     await sleep(20);

@@ -8,13 +8,13 @@
  * rendered Pooler spec in front, and a client load that never stops. The cutover runs the runbook's own SQL
  * (tools/runbook/upgrade.ts): PAUSE, a deadline for in-flight transactions then the stragglers terminated,
  * catch-up to the old primary's last LSN, sequence sync, the forward subscription stopped and the rollback
- * slot opened, PgBouncer re-pointed (RELOAD) and RESUMEd. Then the rollback the same way in reverse.
+ * slot opened, the clients switched to the new cluster's PgBouncer (held paused until then, as the program renders
+ * the idle cluster's rw Pooler) and the old one's waiting clients KILLed. Then the rollback the same way in reverse.
  *
  * Reported: the longest stall of any write (first attempt → acknowledgment), the pause windows, and that every
  * acknowledged write is in the cluster that serves at the end (and in the other one, through the rollback
  * subscription). Only one PostgreSQL major is installable here, so both servers run the same version: the
  * rehearsal proves the procedure and the measurements, not a cross-version catalog.
- * On Kubernetes the re-point rolls the PgBouncer pods instead of a RELOAD (components/postgres/upgrade.ts).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -144,21 +144,33 @@ interface Switch {
     readonly phases: Readonly<Record<string, number>>;
 }
 
-/** The runbook's switch from `from` to `to` over `link`, PgBouncer re-pointed. */
+/** One side of a switch: a server and the PgBouncer (Pooler) in front of it. */
+interface Side {
+    readonly server: LocalPostgres;
+    readonly bouncer: LocalPgBouncer;
+}
+
+/** The runbook's switch from `from` to `to` over `link`: the clients move to `to`'s PgBouncer. */
 async function switchOver(
-    b: LocalPgBouncer,
-    from: LocalPostgres,
-    to: LocalPostgres,
+    from: Side,
+    to: Side,
+    load: WriteLoad,
     link: ReplicationLink,
     opts: { deadlineMs: number; openSlot?: ReplicationLink; serverMajor: number },
 ): Promise<Switch> {
     // Persistent sessions, opened before the pause: the window measures the procedure, not process starts.
-    const [src, dst, admin] = [superuser(from), superuser(to), b.adminSession()];
+    const s = {
+        from: superuser(from.server),
+        to: superuser(to.server),
+        fromAdmin: from.bouncer.adminSession(),
+        toAdmin: to.bouncer.adminSession(),
+    };
     try {
-        await Promise.all([src.query("SELECT 1"), dst.query("SELECT 1"), admin.query("SHOW VERSION")]);
-        return await switchWith(b, { from: src, to: dst, admin, port: to.port }, link, opts);
+        await Promise.all([s.from.query("SELECT 1"), s.to.query("SELECT 1")]);
+        await Promise.all([s.fromAdmin.query("SHOW VERSION"), s.toAdmin.query("SHOW VERSION")]);
+        return await switchWith(from, to, s, load, link, opts);
     } finally {
-        for (const x of [src, dst, admin]) x.close();
+        for (const x of Object.values(s)) x.close();
     }
 }
 
@@ -178,15 +190,17 @@ function superuser(s: LocalPostgres): PsqlSession {
 }
 
 async function switchWith(
-    b: LocalPgBouncer,
-    x: { from: PsqlSession; to: PsqlSession; admin: PsqlSession; port: number },
+    fromSide: Side,
+    toSide: Side,
+    x: { from: PsqlSession; to: PsqlSession; fromAdmin: PsqlSession; toAdmin: PsqlSession },
+    load: WriteLoad,
     link: ReplicationLink,
     opts: { deadlineMs: number; openSlot?: ReplicationLink; serverMajor: number },
 ): Promise<Switch> {
     const t0 = Date.now();
     const phases: Record<string, number> = {};
     const mark = (phase: string) => (phases[phase] = Date.now() - t0);
-    const pause = b.adminAsync(`PAUSE ${DB}`);
+    const pause = fromSide.bouncer.adminAsync(`PAUSE ${DB}`);
     const early = await Promise.race([pause.done, sleep(opts.deadlineMs).then(() => undefined)]);
     const terminated = early ? 0 : Number((await x.from.query(terminateSessionsSql(DB)))[0]);
     const paused = await Promise.race([pause.done, sleep(10000).then(() => undefined)]);
@@ -212,8 +226,11 @@ async function switchWith(
     await x.to.query(`ALTER SUBSCRIPTION ${link.subscription} DISABLE`);
     if (opts.openSlot) await x.to.query(rollbackSlotSql(opts.openSlot, opts.serverMajor));
     mark("slots");
-    await b.repoint(x.port, x.admin);
-    await x.admin.query(`RESUME ${DB}`);
+    // The clients' switch (their pooler host), the new side resumed, the old side's waiting clients dropped
+    // (KILL: they reconnect to the new host); the old side stays paused.
+    load.setDsn(toSide.bouncer.dsn(OWNER, DB));
+    await x.toAdmin.query(`RESUME ${DB}`);
+    await x.fromAdmin.query(`KILL ${DB}`);
     mark("resumed");
     return { pauseWindowMs: Date.now() - t0, pauseReturnedMs: paused.ms, terminated, sequences: seqs.length, phases };
 }
@@ -221,6 +238,9 @@ async function switchWith(
 /** Runs the rehearsal; returns the report lines and whether it passed. */
 export async function rehearse(o: RehearsalOptions, log: (l: string) => void = console.log): Promise<boolean> {
     const group = new ProcessGroup("upgrade");
+    let oldSide: Side | undefined;
+    let newSide: Side | undefined;
+    let load: WriteLoad | undefined;
     try {
         const serverMajor = Number(/ (\d+)/.exec((await pgRun("postgres", ["--version"])).stdout)![1]);
         const plan = upgradePlan("pg", POSTGRES_MAJOR + 1);
@@ -299,31 +319,32 @@ export async function rehearse(o: RehearsalOptions, log: (l: string) => void = c
                 defaultPoolSize: POSTGRES_KEYS.postgresDefaultPoolSize.default,
             }),
         ) as { pgbouncer: { poolMode: string; parameters: Record<string, string> } };
-        const bouncer = await LocalPgBouncer.start(
-            group,
-            {
-                database: DB,
-                poolMode: pooler.pgbouncer.poolMode,
-                maxClientConn: Number(pooler.pgbouncer.parameters.max_client_conn),
-                defaultPoolSize: Number(pooler.pgbouncer.parameters.default_pool_size),
-                users: { [OWNER]: PASSWORDS.app, admin: PASSWORDS.app },
-                admin: "admin",
-                tls,
-            },
-            old.port,
-        );
+        const settings = {
+            database: DB,
+            poolMode: pooler.pgbouncer.poolMode,
+            maxClientConn: Number(pooler.pgbouncer.parameters.max_client_conn),
+            defaultPoolSize: Number(pooler.pgbouncer.parameters.default_pool_size),
+            users: { [OWNER]: PASSWORDS.app, admin: PASSWORDS.app },
+            admin: "admin",
+            tls,
+        };
+        // One PgBouncer per cluster, as the program renders one Pooler pair per cluster; the new cluster's is paused.
+        oldSide = { server: old, bouncer: await LocalPgBouncer.start(group, settings, old.port) };
+        newSide = { server: next, bouncer: await LocalPgBouncer.start(group, settings, next.port) };
+        const held = await newSide.bouncer.admin(`PAUSE ${DB}`);
+        if (held.code !== 0) throw new Error(`PAUSE of the new side's PgBouncer failed: ${held.stderr}`);
         log(
-            `pgbouncer: pool_mode ${pooler.pgbouncer.poolMode}, TLS to clients, verify-full to ${plan.oldCluster}; ${o.clients} writers, ${o.seconds}s per phase`,
+            `pgbouncer: one per cluster, pool_mode ${pooler.pgbouncer.poolMode}, TLS to clients, verify-full to the server; ${o.clients} writers, ${o.seconds}s per phase`,
         );
-        const load = new WriteLoad(
-            bouncer.dsn(OWNER, DB),
+        load = new WriteLoad(
+            oldSide.bouncer.dsn(OWNER, DB),
             PASSWORDS.app,
             (c, s) =>
                 `INSERT INTO writes (client, seq) VALUES (${c}, ${s}) ON CONFLICT (client, seq) DO UPDATE SET seq = EXCLUDED.seq RETURNING id;`,
         );
         load.start(o.clients);
         await sleep(o.seconds * 1000);
-        const cut = await switchOver(bouncer, old, next, plan.forward, {
+        const cut = await switchOver(oldSide, newSide, load, plan.forward, {
             deadlineMs: o.deadlineMs,
             openSlot: plan.rollback,
             serverMajor,
@@ -335,7 +356,10 @@ export async function rehearse(o: RehearsalOptions, log: (l: string) => void = c
         await sleep(o.seconds * 1000);
         let final = next;
         if (o.rollback) {
-            const back = await switchOver(bouncer, next, old, plan.rollback, { deadlineMs: o.deadlineMs, serverMajor });
+            const back = await switchOver(newSide, oldSide, load, plan.rollback, {
+                deadlineMs: o.deadlineMs,
+                serverMajor,
+            });
             log(
                 `rollback ${plan.newCluster} → ${plan.oldCluster}: pause window ${back.pauseWindowMs} ms (${back.terminated} session(s) terminated), ${back.sequences} sequence(s) synced; ms after PAUSE: ${JSON.stringify(back.phases)}`,
             );
@@ -358,14 +382,18 @@ export async function rehearse(o: RehearsalOptions, log: (l: string) => void = c
         log(
             `lost acknowledged writes: ${lost.length} (every acknowledged (client, seq) checked in ${final.name}, which serves at the end)`,
         );
-        const ok = lost.length === 0 && longest <= o.maxStallMs && load.acks.length > 0;
+        const ok = lost.length === 0 && longest <= o.maxStallMs && load.acks.length > 0 && !load.errors.length;
         log(
             ok
                 ? "upgrade rehearsal ok"
                 : `upgrade rehearsal FAILED (lost ${lost.length}, longest stall ${longest} ms > ${o.maxStallMs} ms allowed?)`,
         );
         return ok;
+    } catch (e) {
+        const gone = [oldSide, newSide].map((x) => x?.bouncer.exited()).filter(Boolean);
+        throw new Error(`${(e as Error).message}${gone.length ? `\n${gone.join("\n")}` : ""}`);
     } finally {
+        await load?.stop(2000);
         await group.close();
     }
 }

@@ -7,7 +7,7 @@
  * of those configs and checks the patches against the rendered Poolers.
  */
 import { RegionConfig } from "../../config";
-import { poolerName } from "../../components/postgres/naming";
+import { poolerName, serviceHost } from "../../components/postgres/naming";
 import { CLUSTER_NAME } from "../../components/postgres/postgres";
 import { ReplicationLink, UPGRADE_REPLICATION_ROLE, UpgradePlan, upgradePlan } from "../../components/postgres/upgrade";
 import { StackCommands, commandsFor } from "./commands";
@@ -171,13 +171,12 @@ function switchSteps(
     const [from, to, link] =
         action === "cutover" ? [p.oldCluster, p.newCluster, p.forward] : [p.newCluster, p.oldCluster, p.rollback];
     const db = c.postgres.database;
-    const rw = poolerName(CLUSTER_NAME, "rw");
-    const ro = poolerName(CLUSTER_NAME, "ro");
-    const pause: PoolerPatch = { pooler: rw, patch: { spec: { pgbouncer: { paused: true } } } };
-    const repoint: PoolerPatch[] = [
-        { pooler: rw, patch: { spec: { cluster: { name: to }, pgbouncer: { paused: null } } } },
-        { pooler: ro, patch: { spec: { cluster: { name: to } } } },
-    ];
+    const fromRw = poolerName(from, "rw");
+    const toRw = poolerName(to, "rw");
+    const pause: PoolerPatch = { pooler: fromRw, patch: { spec: { pgbouncer: { paused: true } } } };
+    const resume: PoolerPatch = { pooler: toRw, patch: { spec: { pgbouncer: { paused: null } } } };
+    const host = (pooler: string) => serviceHost(pooler, c.namespaces.postgres);
+    const kill = `for p in $(${C.kubectlPg} get pods -l cnpg.io/poolerName=${fromRw} -o name); do ${C.kubectlPg} exec $p -c pgbouncer -- psql -c ${sh(`KILL ${db}`)}; done`;
     const stageAfter = action === "cutover" ? "switched" : "rolled-back";
     const target = String(p.major);
     const terminate = terminateSessionsSql(db);
@@ -195,7 +194,7 @@ function switchSteps(
             ],
         },
         {
-            title: `Pause ${rw} (t = 0: applications queue from here)`,
+            title: `Pause ${fromRw} (t = 0: applications queue from here)`,
             commands: [patchCommand(C, pause), C.set(KEYS.paused, "true")],
             notes: [
                 "PgBouncer stops handing out server connections; queued queries wait, nothing fails. The config records it, so no pulumi up resumes it behind your back.",
@@ -250,19 +249,20 @@ function switchSteps(
                   notes: [`${p.oldCluster} becomes writable for applications again; ${p.newCluster} is left as it is.`],
               },
         {
-            title: `Point the Poolers at ${to} and resume (end of the stall)`,
-            commands: repoint.map((x) => patchCommand(C, x)),
+            title: `Switch clients to ${toRw} and resume it (end of the stall)`,
+            commands: [patchCommand(C, resume), kill],
             notes: [
-                `Re-pointing rolls the PgBouncer pods (their template names the cluster and its TLS Secrets): clients reconnect once and land on pods that route to ${to}. Watch: ${C.kubectlPg} rollout status deployment/${rw} --timeout=120s`,
+                `Applications take their pooler host from config: switch it now to ${host(toRw)} (read-only: ${host(poolerName(to, "ro"))}), the way you roll a config flag. A Pooler's spec.cluster is immutable (the CRD's CEL rule), so ${to} has Poolers of its own, started with the upgrade and held paused until now.`,
+                `KILL on ${fromRw}'s pods drops the clients still waiting there: they reconnect to the switched host. ${fromRw} stays paused (the stack renders it paused from now on), so a client that was missed waits (query_wait_timeout) instead of writing to ${from}.`,
             ],
-            patches: repoint,
+            patches: [resume, { pooler: fromRw, patch: pause.patch }],
             config: { [KEYS.target]: target, [KEYS.stage]: stageAfter, [KEYS.paused]: "false" },
         },
         {
             title: `Record it in the stack and apply the rest (${action === "cutover" ? "rollback Subscription on " + p.oldCluster : "rollback Subscription removed"})`,
             commands: [C.set(KEYS.stage, stageAfter), C.rm(KEYS.paused), C.up],
             notes: [
-                `pulumi up shows no change on the Poolers (already patched) and ${action === "cutover" ? `creates ${p.rollback.subscriptionResource} (copy_data false, create_slot false, slot ${p.rollback.slot}) and deletes ${p.forward.subscriptionResource}` : `deletes ${p.rollback.subscriptionResource} (its slot on ${p.newCluster} goes with it)`}.`,
+                `pulumi up moves the regional DNS name (${c.peerRegion} clients, external-dns) and the stack output postgres hosts to ${toRw}, shows no other change on the Poolers (already patched), and ${action === "cutover" ? `creates ${p.rollback.subscriptionResource} (copy_data false, create_slot false, slot ${p.rollback.slot}) and deletes ${p.forward.subscriptionResource}` : `deletes ${p.rollback.subscriptionResource} (its slot on ${p.newCluster} goes with it)`}.`,
             ],
             config: { [KEYS.target]: target, [KEYS.stage]: stageAfter, [KEYS.paused]: "false" },
         },
