@@ -560,6 +560,8 @@ describe("PostgreSQL (CloudNativePG)", () => {
                     endpointHostname: undefined,
                     endpointSourceRanges: [],
                     protect: true,
+                    imageName: "ghcr.io/cloudnative-pg/postgresql:17.6-standard-bookworm",
+                    logical: undefined,
                 },
             );
         });
@@ -680,6 +682,7 @@ describe("PostgreSQL (CloudNativePG)", () => {
                 owner: "app",
                 recoveryTargetTime: undefined,
                 promotionToken: undefined,
+                poolerPaused: false,
             });
         });
     });
