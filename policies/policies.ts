@@ -11,6 +11,7 @@ import { clusterRequireSynchronousDurability } from "./postgres/cluster-require-
 import { clusterRequireWalArchiver } from "./postgres/cluster-require-wal-archiver";
 import { clusterRequireScheduledBackup } from "./postgres/cluster-require-scheduled-backup";
 import { clusterConfigureReplicaTopology } from "./postgres/cluster-configure-replica-topology";
+import { clusterDisallowSharedArchivePath } from "./postgres/cluster-disallow-shared-archive-path";
 import { poolerRequireMinInstances } from "./postgres/pooler-require-min-instances";
 import { bucketEnableVersioning } from "./aws/bucket-enable-versioning";
 import { bucketEnableEncryption } from "./aws/bucket-enable-encryption";
@@ -47,6 +48,7 @@ export const policies: Policies = [
     clusterRequireWalArchiver,
     clusterRequireScheduledBackup,
     clusterConfigureReplicaTopology,
+    clusterDisallowSharedArchivePath,
     poolerRequireMinInstances,
     bucketEnableVersioning,
     bucketEnableEncryption,

@@ -10,6 +10,9 @@ import { subscriptionAlertRules, upgradePlan } from "../components/postgres/upgr
 import { images } from "../components/shared/versions";
 import { patchMismatches, parseUpgradeArgs, refusal } from "../tools/upgrade";
 import { upgradeSteps } from "../tools/runbook/upgrade";
+import { clusterDisallowSharedArchivePath } from "../policies/postgres/cluster-disallow-shared-archive-path";
+import { runPolicies } from "../tools/policy-runner";
+import { RecordedResource } from "../tools/harness";
 import { EAST_RAW, configError, find, inputs, ofType, render } from "./support";
 
 const UPGRADE = { postgresUpgradeTargetVersion: "18" };
@@ -230,6 +233,29 @@ describe("PostgreSQL major upgrade (logical replication)", function () {
                 ),
                 true,
             );
+        });
+    });
+
+    describe("policy cluster-disallow-shared-archive-path", () => {
+        it("passes the program's own output with an upgrade, and flags the new cluster archiving into pg's folder", async () => {
+            const r = await render("us-east", UPGRADE);
+            const run = (resources: RecordedResource[]) =>
+                runPolicies([clusterDisallowSharedArchivePath], resources, { stack: "us-east" }).then((v) =>
+                    v.map((x) => [x.name, x.message]),
+                );
+            assert.deepEqual(await run(r.resources), []);
+            const copy: RecordedResource[] = JSON.parse(JSON.stringify(r.resources));
+            const v18 = copy.find(
+                (x) =>
+                    x.type === "kubernetes:postgresql.cnpg.io/v1:Cluster" && x.name === "geo-postgres-upgrade-cluster",
+            )!;
+            v18.inputs.spec.plugins[0].parameters = { barmanObjectName: "pg-backups", serverName: "pg-use1" };
+            assert.deepEqual(await run(copy), [
+                [
+                    "geo-postgres-upgrade-cluster",
+                    "Clusters geo-postgres/pg and geo-postgres/pg-v18 archive into the same folder postgres/pg-use1/ of bucket geo-pg-backups-123456789012-us-east-1: give geo-postgres/pg-v18 its own serverName.",
+                ],
+            ]);
         });
     });
 
