@@ -367,6 +367,22 @@ export async function rehearse(o: RehearsalOptions, log: (l: string) => void = c
             await sleep(o.seconds * 1000);
         }
         await load.stop();
+        if (!o.rollback) {
+            // The rollback path: the old cluster follows the new one through rollback_from_v18.
+            const lsn = await next.sql("SELECT pg_current_wal_lsn()");
+            await waitFor(
+                "the rollback subscription to catch up",
+                async () => ((await next.sql(caughtUpSql(plan.rollback, lsn), { db: DB })) === "t" ? true : undefined),
+                300,
+                20,
+            );
+            const count = (s: LocalPostgres) => s.sql("SELECT count(*) FROM writes", { db: DB });
+            const [a, b] = [await count(next), await count(old)];
+            log(
+                `rollback path: ${plan.oldCluster} holds ${b} rows, ${plan.newCluster} ${a}${a === b ? " (equal)" : " — DIFFERENT"}`,
+            );
+            if (a !== b) return false;
+        }
         const rows = new Set(
             (await final.sql("SELECT client || ':' || seq FROM writes WHERE client >= 0", { db: DB }))
                 .split("\n")
