@@ -1,6 +1,6 @@
 /**
  * A local PgBouncer (Debian's, 1.18 here) for the drills, and a client load that never stops. PgBouncer runs in
- * the foreground under a ProcessGroup (as `postgres` when root: it refuses to run as root), bound to 127.0.0.1,
+ * the foreground under a ProcessGroup (`-u postgres` when root: it refuses to run as root), bound to 127.0.0.1,
  * TLS to clients and verify-full to the server, SCRAM logins, an admin console user for PAUSE/KILL/RESUME.
  *
  * The load: persistent `psql` sessions (no client library needed), each writing `(client, seq)` rows one at a
@@ -51,8 +51,10 @@ export class LocalPgBouncer {
         const dir = group.tempDir("pgbouncer", AS_POSTGRES ? "postgres" : undefined);
         const b = new LocalPgBouncer(await freePort(false, 42000), dir, s);
         b.writeConfig(serverPort);
-        const cmd = ["pgbouncer", path.join(dir, "pgbouncer.ini")];
-        const m = group.spawn("pgbouncer", AS_POSTGRES ? ["runuser", "-u", "postgres", "--", ...cmd] : cmd);
+        // `-u` (not runuser): the group's SIGKILL must reach PgBouncer itself, or it outlives the drill and its
+        // inherited output pipes keep this process alive.
+        const cmd = ["pgbouncer", ...(AS_POSTGRES ? ["-u", "postgres"] : []), path.join(dir, "pgbouncer.ini")];
+        const m = group.spawn("pgbouncer", cmd);
         b.managed = m;
         await waitFor(
             "pgbouncer to accept connections",
