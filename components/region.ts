@@ -301,8 +301,15 @@ export class DataRegion extends pulumi.ComponentResource {
                 loadBalancerSubnetCidrs: c.network.loadBalancerSubnetCidrs,
                 postgres: {
                     clusters: [
-                        { name: pg.clusterName, crossRegion: pg.topology !== undefined },
+                        {
+                            name: pg.clusterName,
+                            crossRegion: pg.topology !== undefined,
+                            ...(pg.upgrade ? { logicalPeers: [pg.upgrade.clusterName] } : {}),
+                        },
                         ...(pg.recoveryClusterName ? [{ name: pg.recoveryClusterName, crossRegion: false }] : []),
+                        ...(pg.upgrade
+                            ? [{ name: pg.upgrade.clusterName, crossRegion: false, logicalPeers: [pg.clusterName] }]
+                            : []),
                     ],
                     poolers: [
                         {
@@ -311,6 +318,16 @@ export class DataRegion extends pulumi.ComponentResource {
                             crossRegion: pg.topology !== undefined,
                         },
                         { name: this.postgres.poolers.ro.serviceName, cluster: pg.clusterName, crossRegion: false },
+                        ...(pg.upgrade
+                            ? [
+                                  {
+                                      name: pg.upgrade.poolers.rw,
+                                      cluster: pg.upgrade.clusterName,
+                                      crossRegion: pg.topology !== undefined,
+                                  },
+                                  { name: pg.upgrade.poolers.ro, cluster: pg.upgrade.clusterName, crossRegion: false },
+                              ]
+                            : []),
                     ],
                 },
                 redis: {

@@ -9,7 +9,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_KEYS, BackupConfig, parseBackup } from "./backup";
-import { POSTGRES_KEYS, PostgresConfig, parsePostgres, parsePromotionToken, retentionDays } from "./postgres";
+import {
+    POSTGRES_KEYS,
+    PostgresConfig,
+    parsePostgres,
+    parsePromotionToken,
+    parseUpgrade,
+    retentionDays,
+} from "./postgres";
 import { KeySpec, RawConfig, Reader, rejectUnknownKeys } from "./reader";
 import { ClusterConfig, PairConfig, REGION_KEYS, parseCluster, parsePair } from "./region";
 import { REDIS_KEYS, RedisConfig, parseRedis } from "./redis";
@@ -68,7 +75,11 @@ export function parseRegionConfig(raw: RawConfig, stack: string, now: Date = new
     const pair = parsePair(r);
     const promotionToken = parsePromotionToken(r, pair);
     const cluster = parseCluster(r, pair);
-    const postgres = Object.freeze({ ...parsePostgres(r, now), promotionToken });
+    const postgres: PostgresConfig = Object.freeze({
+        ...parsePostgres(r, now),
+        promotionToken,
+        ...parseUpgrade(r, pair),
+    });
     const config: RegionConfig = Object.freeze({
         stack,
         ...pair,

@@ -1,6 +1,7 @@
 /**
  * PostgreSQL (CloudNativePG) keys `postgres*`: instances, durability, storage, backups, PgBouncer, the
- * application database, point-in-time restore and the switchover's promotion token.
+ * application database, point-in-time restore, the switchover's promotion token and a major-version upgrade by
+ * logical replication (`postgresUpgrade*`, `postgresPoolerPaused`).
  */
 import {
     Check,
@@ -14,6 +15,7 @@ import {
     retention,
     rfc3339,
 } from "../components/shared/validate";
+import { POSTGRES_MAJOR, postgresUpgradeImages } from "../components/shared/versions";
 import { KeySpec, PROJECT, Reader } from "./reader";
 import type { PairConfig } from "./region";
 
@@ -97,7 +99,44 @@ export const POSTGRES_KEYS = {
         description:
             "Switchover: the other region's CloudNativePG demotion token (`.status.demotionToken` of its Cluster), set together with primaryRegion = this region. Only allowed while this region is primary: remove it in the change that demotes this stack (cloudnative-pg#9273).",
     },
+    postgresUpgradeTargetVersion: {
+        type: "integer",
+        default: 0,
+        description:
+            "Major-version upgrade by logical replication (docs/operations.md): the target PostgreSQL major (18), rendered as a second Cluster `pg-v<major>` beside the running one, schema imported, fed by a Publication/Subscription. Primary-role stack only. 0 = no upgrade.",
+    },
+    postgresUpgradeImage: {
+        type: "string",
+        default: "",
+        description:
+            "Operand image of the upgrade's new Cluster; its tag must start with postgresUpgradeTargetVersion (CloudNativePG reads the major from it). Empty = the pinned image of that major.",
+    },
+    postgresUpgradeStage: {
+        type: "string",
+        default: "replicate",
+        description:
+            "Where the upgrade stands: `replicate` (the Poolers serve the running cluster; the new one subscribes to it), `switched` (the Poolers serve the new cluster; the old one subscribes back to it, the rollback path), `rolled-back` (the Poolers serve the old cluster again). Set by the steps of `npm run upgrade`.",
+    },
+    postgresPoolerPaused: {
+        type: "boolean",
+        default: false,
+        description:
+            "Pauses the read-write Pooler (`spec.pgbouncer.paused`): PgBouncer holds new queries until unpaused. The upgrade's cutover and rollback set it around the switch; applications see a stall, not errors.",
+    },
 } as const satisfies Record<string, KeySpec>;
+
+/** Stages of a major-version upgrade (`postgresUpgradeStage`). */
+export const UPGRADE_STAGES = ["replicate", "switched", "rolled-back"] as const;
+export type UpgradeStage = (typeof UPGRADE_STAGES)[number];
+
+/** A major-version upgrade by logical replication (keys `postgresUpgrade*`). */
+export interface PostgresUpgradeConfig {
+    /** Target PostgreSQL major version. */
+    readonly targetVersion: number;
+    /** Operand image of the new cluster. */
+    readonly image: string;
+    readonly stage: UpgradeStage;
+}
 
 /** Durability classes of a PostgreSQL cluster. */
 export const DURABILITY_CLASSES = ["critical", "standard"] as const;
@@ -129,6 +168,10 @@ export interface PostgresConfig {
      * (it is pg_controldata's checkpoint position, readable in the Cluster's status), so previews show it.
      */
     readonly promotionToken?: string;
+    /** The major-version upgrade in progress; undefined = none. */
+    readonly upgrade?: PostgresUpgradeConfig;
+    /** `spec.pgbouncer.paused` of the read-write Pooler. */
+    readonly poolerPaused: boolean;
 }
 
 /** PostgreSQL's max_connections (seed value); the poolers must leave headroom under it. */
@@ -178,6 +221,56 @@ export function parsePromotionToken(
     return undefined;
 }
 
+/**
+ * `postgresUpgrade*` and `postgresPoolerPaused`. The upgrade runs in the primary-role stack only: the other
+ * region's cluster is a physical replica cluster (read-only, no publication possible) and keeps following the
+ * old cluster, which the rollback subscription keeps current after the switch.
+ */
+export function parseUpgrade(
+    r: Reader<PostgresKey>,
+    s: Pick<PairConfig, "region" | "primaryRegion" | "isPrimary">,
+): { upgrade?: PostgresUpgradeConfig; poolerPaused: boolean } {
+    const majors = Object.keys(postgresUpgradeImages)
+        .map(Number)
+        .filter((m) => m > POSTGRES_MAJOR);
+    const target = r.int("postgresUpgradeTargetVersion", (v) =>
+        v === 0 || majors.includes(v)
+            ? undefined
+            : `expected 0 (no upgrade) or a major above the running ${POSTGRES_MAJOR} with a pinned image: ${majors.join(", ")}`,
+    );
+    const image = r.str("postgresUpgradeImage", (v) =>
+        /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+:[A-Za-z0-9._-]+(@sha256:[a-f0-9]{64})?$/.test(v)
+            ? undefined
+            : "expected registry/repository:tag",
+    );
+    const stage = r.str("postgresUpgradeStage", oneOf(UPGRADE_STAGES)) as UpgradeStage;
+    const poolerPaused = r.bool("postgresPoolerPaused");
+    const key = (k: PostgresKey) => `${PROJECT}:${k}`;
+    if (!target) {
+        if (image) throw new ConfigError(key("postgresUpgradeImage"), "needs postgresUpgradeTargetVersion");
+        if (stage !== "replicate")
+            throw new ConfigError(key("postgresUpgradeStage"), `${stage} needs postgresUpgradeTargetVersion`);
+        return { poolerPaused };
+    }
+    if (!s.isPrimary)
+        throw new ConfigError(
+            key("postgresUpgradeTargetVersion"),
+            `is only allowed on the primary-role stack (primaryRegion is ${s.primaryRegion}, this stack is ${s.region}): the other region's cluster is a physical replica and follows the old cluster`,
+        );
+    const tag = image
+        ? image
+              .replace(/@sha256:.*$/, "")
+              .split(":")
+              .pop()!
+        : "";
+    if (image && !new RegExp(`^${target}(\\.|-|$)`).test(tag))
+        throw new ConfigError(
+            key("postgresUpgradeImage"),
+            `tag ${JSON.stringify(tag)} does not start with the target major ${target} (CloudNativePG reads the major from the tag)`,
+        );
+    return { upgrade: { targetVersion: target, image: image || postgresUpgradeImages[target], stage }, poolerPaused };
+}
+
 /** A PostgreSQL role/database name that CloudNativePG accepts and does not reserve. */
 const pgIdentifier: Check<string> = (v) =>
     !/^[a-z_][a-z0-9_]{0,62}$/.test(v)
@@ -194,7 +287,10 @@ export function retentionDays(policy: string): number {
 }
 
 /** The `postgres*` keys except the promotion token; `now` is only compared with the recovery target, never stored. */
-export function parsePostgres(r: Reader<PostgresKey>, now: Date): Omit<PostgresConfig, "promotionToken"> {
+export function parsePostgres(
+    r: Reader<PostgresKey>,
+    now: Date,
+): Omit<PostgresConfig, "promotionToken" | "upgrade" | "poolerPaused"> {
     const instances = r.int("postgresInstances", intBetween(3, 9));
     const poolerInstances = r.int("postgresPoolerInstances", intBetween(2, 20));
     const maxPool = Math.floor((POSTGRES_MAX_CONNECTIONS - POSTGRES_RESERVED_CONNECTIONS) / poolerInstances);

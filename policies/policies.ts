@@ -11,6 +11,7 @@ import { clusterRequireSynchronousDurability } from "./postgres/cluster-require-
 import { clusterRequireWalArchiver } from "./postgres/cluster-require-wal-archiver";
 import { clusterRequireScheduledBackup } from "./postgres/cluster-require-scheduled-backup";
 import { clusterConfigureReplicaTopology } from "./postgres/cluster-configure-replica-topology";
+import { clusterDisallowSharedArchivePath } from "./postgres/cluster-disallow-shared-archive-path";
 import { poolerRequireMinInstances } from "./postgres/pooler-require-min-instances";
 import { bucketEnableVersioning } from "./aws/bucket-enable-versioning";
 import { bucketEnableEncryption } from "./aws/bucket-enable-encryption";
@@ -40,7 +41,6 @@ import { replicationRequireVersioning } from "./minio/replication-require-versio
 // Issue 15: HA, durability, security and cross-region gaps
 import { clusterRequirePdb } from "./postgres/cluster-require-pdb";
 import { objectstoreRequireMinRetention } from "./postgres/objectstore-require-min-retention";
-import { clusterDisallowSharedArchivePath } from "./postgres/cluster-disallow-shared-archive-path";
 import { sentinelRequireMinReplicas } from "./redis/sentinel-require-min-replicas";
 import { workloadRequirePdb } from "./kubernetes/workload-require-pdb";
 import { workloadRequireZoneSpread } from "./kubernetes/workload-require-zone-spread";
@@ -61,6 +61,7 @@ export const policies: Policies = [
     clusterRequireWalArchiver,
     clusterRequireScheduledBackup,
     clusterConfigureReplicaTopology,
+    clusterDisallowSharedArchivePath,
     poolerRequireMinInstances,
     bucketEnableVersioning,
     bucketEnableEncryption,
@@ -90,7 +91,6 @@ export const policies: Policies = [
     // Issue 15
     clusterRequirePdb,
     objectstoreRequireMinRetention,
-    clusterDisallowSharedArchivePath,
     sentinelRequireMinReplicas,
     workloadRequirePdb,
     workloadRequireZoneSpread,

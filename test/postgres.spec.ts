@@ -561,6 +561,8 @@ describe("PostgreSQL (CloudNativePG)", () => {
                     endpointHostname: undefined,
                     endpointSourceRanges: [],
                     protect: true,
+                    imageName: "ghcr.io/cloudnative-pg/postgresql:17.6-standard-bookworm",
+                    logical: undefined,
                 },
             );
         });
@@ -681,6 +683,7 @@ describe("PostgreSQL (CloudNativePG)", () => {
                 owner: "app",
                 recoveryTargetTime: undefined,
                 promotionToken: undefined,
+                poolerPaused: false,
             });
         });
     });

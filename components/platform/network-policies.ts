@@ -6,7 +6,8 @@
  *   Sentinels (never the PostgreSQL instances: applications go through the poolers);
  * - the pods of the same cluster → PostgreSQL 5432 (replication) and 8000 (instance manager), Redis 6379
  *   (replication) and 16379 (cluster bus), Sentinel 26379; a Pooler's pods → its cluster's 5432; the
- *   Sentinels → their data pods' 6379; the cluster-forming Job → the cache's 6379;
+ *   Sentinels → their data pods' 6379; the cluster-forming Job → the cache's 6379; during a PostgreSQL major
+ *   upgrade, the other cluster's instances → 5432 (schema import and logical replication, both directions);
  * - the CloudNativePG operator (its namespace, pods `app.kubernetes.io/name: cloudnative-pg`) → 8000 and 5432
  *   of the instances (CloudNativePG docs, networking.md). The Barman Cloud plugin needs nothing here: the
  *   operator calls the plugin's gRPC port (9090) inside the operator namespace, and the plugin's sidecar talks
@@ -62,7 +63,12 @@ export interface DataNetworkPoliciesArgs {
     readonly loadBalancerSubnetCidrs: readonly string[];
     /** PostgreSQL Clusters (crossRegion: has the cross-region endpoint) and Poolers of the postgres namespace. */
     readonly postgres: {
-        readonly clusters: readonly { readonly name: string; readonly crossRegion: boolean }[];
+        readonly clusters: readonly {
+            readonly name: string;
+            readonly crossRegion: boolean;
+            /** Clusters of the namespace whose instances connect to this one's 5432 (logical replication). Defaults to none. */
+            readonly logicalPeers?: readonly string[];
+        }[];
         readonly poolers: readonly { readonly name: string; readonly cluster: string; readonly crossRegion: boolean }[];
     };
     /** Redis of the redis namespace: cluster-mode sets and Sentinel-mode sets, by base name (`redis-cache`). */
@@ -142,6 +148,18 @@ export function networkPolicyObjects(a: DataNetworkPoliciesArgs): NetworkPolicyO
                 rule([{ podSelector: { matchLabels: poolers } }], [PORTS.postgres]),
                 rule([operator], [PORTS.cnpgStatus, PORTS.postgres]),
                 rule([prometheus], [PORTS.postgresMetrics]),
+                ...(c.logicalPeers ?? []).map((peer) =>
+                    rule(
+                        [
+                            {
+                                podSelector: {
+                                    matchLabels: { [CNPG_LABELS.cluster]: peer, [CNPG_LABELS.podRole]: "instance" },
+                                },
+                            },
+                        ],
+                        [PORTS.postgres],
+                    ),
+                ),
                 ...withCrossRegion(c.crossRegion, PORTS.postgres),
             ]),
         );

@@ -21,6 +21,8 @@ import {
 import { cidrProblem } from "../shared/cidr";
 import { BACKUP_PREFIX } from "./naming";
 import { ClusterTlsMaterial } from "./postgres-certificates";
+import type { LogicalPeer } from "./upgrade";
+import { images } from "../shared/versions";
 
 /** The seed's postgresql.conf parameters (seeds/001 §2.3). */
 export const SEED_PARAMETERS: Readonly<Record<string, string>> = Object.freeze({
@@ -127,6 +129,28 @@ export function peerMember(t: DistributedTopology): TopologyMember {
     return t.members.find((m) => m.name !== t.self)!;
 }
 
+/**
+ * Logical replication between clusters of one namespace (a major-version upgrade, components/postgres/upgrade.ts):
+ * the replication role this cluster manages, the peers it connects to, and optionally the peer whose schema it
+ * imports at creation.
+ */
+export interface LogicalReplicationArgs {
+    /** Managed role (LOGIN REPLICATION, in pg_read_all_data) the peers' subscriptions connect as. */
+    readonly role: string;
+    /** basic-auth Secret with the role's password (the same in both clusters). */
+    readonly passwordSecret: string;
+    /** Clusters this one subscribes to (each becomes an `externalClusters` entry). Defaults to none. */
+    readonly peers?: readonly LogicalPeer[];
+    /** Bootstrap: initdb, then the schema (schemaOnly import, microservice) of this peer's database. Defaults to none. */
+    readonly importFrom?: string;
+    /**
+     * Synchronize logical slots to the standbys (CloudNativePG `synchronizeLogicalDecoding`, with
+     * sync_replication_slots and hot_standby_feedback), so a failover of this cluster keeps its subscribers.
+     * Defaults to true.
+     */
+    readonly synchronizeSlots?: boolean;
+}
+
 /** Arguments of PostgresCluster. */
 export interface PostgresClusterArgs {
     /** Kubernetes name of the Cluster (DNS label, at most 50 characters); services are `<name>-rw/-ro/-r`. */
@@ -186,6 +210,10 @@ export interface PostgresClusterArgs {
     readonly credentials?: { readonly app: RoleCredentials; readonly readonly: RoleCredentials };
     /** Operator resources the custom resources wait for. Defaults to none. */
     readonly dependsOn?: { readonly postgres?: pulumi.Resource[]; readonly monitoring?: pulumi.Resource[] };
+    /** PostgreSQL operand image (its tag starts with the major version). Defaults to images.postgres. */
+    readonly imageName?: string;
+    /** Logical replication with other clusters of the namespace. Defaults to none. */
+    readonly logical?: LogicalReplicationArgs;
 }
 
 /** PostgresClusterArgs with every default applied. */
@@ -209,12 +237,38 @@ export interface ResolvedPostgresClusterArgs {
     readonly endpointHostname?: string;
     readonly endpointSourceRanges: readonly string[];
     readonly protect: boolean;
+    readonly imageName: string;
+    readonly logical?: ResolvedLogicalReplication;
 }
+
+/** LogicalReplicationArgs with every default applied. */
+export interface ResolvedLogicalReplication {
+    readonly role: string;
+    readonly passwordSecret: string;
+    readonly peers: readonly LogicalPeer[];
+    readonly importFrom?: string;
+    readonly synchronizeSlots: boolean;
+}
+
+/** Parameters logical slot synchronization needs (CloudNativePG docs, replication.md, PostgreSQL 17 and later). */
+export const SLOT_SYNC_PARAMETERS: Readonly<Record<string, string>> = Object.freeze({
+    sync_replication_slots: "on",
+    hot_standby_feedback: "on",
+});
 
 /** Applies the documented defaults and validates; throws an error naming the property, the value and what is allowed. */
 export function validatePostgresClusterArgs(args: PostgresClusterArgs): ResolvedPostgresClusterArgs {
     const { check } = argChecks("PostgresCluster");
     const instances = args.instances ?? 3;
+    const logical: ResolvedLogicalReplication | undefined = args.logical
+        ? {
+              role: args.logical.role,
+              passwordSecret: args.logical.passwordSecret,
+              peers: args.logical.peers ?? [],
+              importFrom: args.logical.importFrom,
+              synchronizeSlots: args.logical.synchronizeSlots ?? true,
+          }
+        : undefined;
     const a: ResolvedPostgresClusterArgs = {
         clusterName: args.clusterName,
         namespace: args.namespace,
@@ -224,7 +278,12 @@ export function validatePostgresClusterArgs(args: PostgresClusterArgs): Resolved
         storageSize: args.storageSize ?? "100Gi",
         walStorageSize: args.walStorageSize ?? "20Gi",
         storageClass: args.storageClass ?? "fast-ssd",
-        parameters: { ...SEED_PARAMETERS, ...TLS_PARAMETERS, ...(args.parameters ?? {}) },
+        parameters: {
+            ...SEED_PARAMETERS,
+            ...TLS_PARAMETERS,
+            ...(logical?.synchronizeSlots ? SLOT_SYNC_PARAMETERS : {}),
+            ...(args.parameters ?? {}),
+        },
         resources: args.resources ?? SEED_RESOURCES,
         database: args.database ?? "app",
         owner: args.owner ?? "app",
@@ -240,6 +299,8 @@ export function validatePostgresClusterArgs(args: PostgresClusterArgs): Resolved
         endpointHostname: args.endpointHostname,
         endpointSourceRanges: args.endpointSourceRanges ?? [],
         protect: args.protect ?? true,
+        imageName: args.imageName ?? images.postgres,
+        logical,
     };
     check(
         "clusterName",
@@ -282,6 +343,32 @@ export function validatePostgresClusterArgs(args: PostgresClusterArgs): Resolved
         );
     }
     check("serverName", a.serverName, dnsLabel(a.serverName));
+    if (a.logical) {
+        const peers = a.logical.peers.map((p) => p.name);
+        check(
+            "logical.role",
+            a.logical.role,
+            a.logical.role === a.owner ? "the replication role must not be the database owner" : undefined,
+        );
+        check(
+            "logical.peers",
+            peers,
+            peers.includes(a.clusterName) || new Set(peers).size !== peers.length
+                ? "expected distinct clusters other than this one"
+                : undefined,
+        );
+        if (a.logical.importFrom !== undefined) {
+            check(
+                "logical.importFrom",
+                a.logical.importFrom,
+                !peers.includes(a.logical.importFrom)
+                    ? `expected one of logical.peers: ${peers.join(", ") || "(none)"}`
+                    : a.recovery || a.topology
+                      ? "a schema import bootstraps a standalone cluster (no recovery, no distributed topology)"
+                      : undefined,
+            );
+        }
+    }
     if (a.endpointHostname !== undefined) check("endpointHostname", a.endpointHostname, dnsName(a.endpointHostname));
     if (a.topology) {
         const t = a.topology;

@@ -7,10 +7,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Durability } from "../../config";
 import { Resources, ZONE_KEY, internalLoadBalancerAnnotations, resources as resourcesOf } from "../shared/k8s";
-import { images } from "../shared/versions";
 import { BARMAN_PLUGIN, TlsSecretNames } from "./naming";
 import { STREAMING_REPLICA_USER } from "./postgres-certificates";
 import { PG_HBA_RULES, ResolvedPostgresClusterArgs, TopologyMember, peerMember } from "./cluster-args";
+import { logicalPeerEntry } from "./upgrade";
 
 /** Resources of the Barman Cloud plugin sidecar in each instance pod. */
 export const BACKUP_SIDECAR_RESOURCES: Resources = Object.freeze({
@@ -82,9 +82,37 @@ export function clusterSpec(
           ? // A replica cluster is cloned from the primary over streaming: its archive may not have reached
             // this region's bucket yet (S3 replication copies only objects written after it is configured).
             { pg_basebackup: { source: t.primary } }
-          : { initdb: { database: a.database, owner: a.owner, secret: { name: refs.appSecret }, dataChecksums: true } };
+          : {
+                initdb: {
+                    database: a.database,
+                    owner: a.owner,
+                    secret: { name: refs.appSecret },
+                    dataChecksums: true,
+                    // A major upgrade's new cluster: the old one's schema (pre-data and post-data sections of
+                    // pg_restore), owned by the owner; the data comes through the Subscription.
+                    ...(a.logical?.importFrom
+                        ? {
+                              import: {
+                                  type: "microservice",
+                                  databases: [a.database],
+                                  source: { externalCluster: a.logical.importFrom },
+                                  schemaOnly: true,
+                              },
+                          }
+                        : {}),
+                },
+            };
     const tls = refs.tlsSecrets;
-    const externalClusters = a.recovery
+    const logical = a.logical;
+    const logicalPeers = (logical?.peers ?? []).map((p) =>
+        logicalPeerEntry(p, {
+            namespace: a.namespace,
+            database: a.database,
+            role: logical!.role,
+            passwordSecret: logical!.passwordSecret,
+        }),
+    );
+    const baseExternal = a.recovery
         ? [
               {
                   name: a.recovery.serverName,
@@ -97,9 +125,11 @@ export function clusterSpec(
         : t
           ? t.members.map((m) => topologyMember(m, t.self, refs.objectStore, tls))
           : undefined;
+    const externalClusters =
+        baseExternal || logicalPeers.length ? [...(baseExternal ?? []), ...logicalPeers] : undefined;
     return {
         instances: a.instances,
-        imageName: images.postgres,
+        imageName: a.imageName,
         primaryUpdateStrategy: "unsupervised",
         primaryUpdateMethod: "switchover",
         enableSuperuserAccess: false,
@@ -128,10 +158,28 @@ export function clusterSpec(
                     passwordSecret: { name: refs.readonlySecret },
                     comment: "read-only application access (through the -ro pooler)",
                 },
+                ...(logical
+                    ? [
+                          {
+                              name: logical.role,
+                              ensure: "present",
+                              login: true,
+                              replication: true,
+                              inherit: true,
+                              inRoles: ["pg_read_all_data"],
+                              connectionLimit: -1,
+                              passwordSecret: { name: logical.passwordSecret },
+                              comment: "logical replication between the clusters of a major-version upgrade",
+                          },
+                      ]
+                    : []),
             ],
             ...(a.endpointHostname ? { services: endpointServices(a) } : {}),
         },
         plugins: [plugin],
+        ...(logical?.synchronizeSlots
+            ? { replicationSlots: { highAvailability: { enabled: true, synchronizeLogicalDecoding: true } } }
+            : {}),
         ...(tls
             ? {
                   certificates: {

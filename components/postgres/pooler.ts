@@ -22,6 +22,9 @@ import { monitoringResource, podMonitorSpec, prometheusRuleSpec } from "../monit
 import { CNPG_LABELS } from "./naming";
 import { poolerAlertRules } from "./postgres-monitoring";
 
+/** The external-dns annotation naming a Service's DNS records. */
+const EXTERNAL_DNS_HOSTNAME = "external-dns.alpha.kubernetes.io/hostname";
+
 /** Resources of each PgBouncer container. */
 export const PGBOUNCER_RESOURCES: Resources = Object.freeze({
     requests: { cpu: "100m", memory: "64Mi" },
@@ -74,10 +77,20 @@ export interface PgBouncerPoolerArgs {
      */
     readonly hostnames?: readonly string[];
     /**
+     * Publish `hostnames` (external-dns annotation); false keeps the NLB but leaves the names to another Pooler
+     * (the one serving during a major upgrade). Defaults to true.
+     */
+    readonly publishHostnames?: boolean;
+    /**
      * `loadBalancerSourceRanges` of that NLB (the peer region's CIDR blocks); only with `hostnames`. Defaults to
      * none (every address that routes to the VPC).
      */
     readonly loadBalancerSourceRanges?: readonly string[];
+    /**
+     * `spec.pgbouncer.paused`: PgBouncer holds new queries (PAUSE) until unpaused; rendered only when true (absent
+     * means running). Defaults to false.
+     */
+    readonly paused?: boolean;
     /** Operator resources the custom resources wait for. Defaults to none. */
     readonly dependsOn?: { readonly postgres?: pulumi.Resource[]; readonly monitoring?: pulumi.Resource[] };
 }
@@ -99,6 +112,8 @@ export function validatePoolerArgs(args: PgBouncerPoolerArgs): ResolvedPoolerArg
         resources: args.resources ?? PGBOUNCER_RESOURCES,
         hostnames: args.hostnames ?? [],
         loadBalancerSourceRanges: args.loadBalancerSourceRanges ?? [],
+        paused: args.paused ?? false,
+        publishHostnames: args.publishHostnames ?? true,
     };
     const { check } = argChecks("PgBouncerPooler");
     check(
@@ -129,7 +144,13 @@ export function poolerSpec(a: ResolvedPoolerArgs): Record<string, unknown> {
         ...(a.hostnames.length
             ? {
                   serviceTemplate: {
-                      metadata: { annotations: internalLoadBalancerAnnotations(a.hostnames.join(",")) },
+                      metadata: {
+                          annotations: Object.fromEntries(
+                              Object.entries(internalLoadBalancerAnnotations(a.hostnames.join(","))).filter(
+                                  ([k]) => a.publishHostnames || k !== EXTERNAL_DNS_HOSTNAME,
+                              ),
+                          ),
+                      },
                       spec: {
                           type: "LoadBalancer",
                           ...(a.loadBalancerSourceRanges.length
@@ -148,6 +169,7 @@ export function poolerSpec(a: ResolvedPoolerArgs): Record<string, unknown> {
                 ...PGBOUNCER_TLS_PARAMETERS,
             },
             pg_hba: [...PGBOUNCER_HBA_RULES],
+            ...(a.paused ? { paused: true } : {}),
         },
         template: {
             metadata: { labels: { "app.kubernetes.io/part-of": "geo-data" } },

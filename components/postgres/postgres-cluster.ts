@@ -9,7 +9,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { meta } from "../shared/k8s";
 import { standardLabels } from "../shared/labels";
 import { RoleCredentials, SecretScope, createCredentials, createTlsSecret } from "../shared/secrets";
-import { images } from "../shared/versions";
 import { monitoringResource, podMonitorSpec, prometheusRuleSpec } from "../monitoring/monitors";
 import { BARMAN_PLUGIN, CNPG_LABELS, tlsSecretNames } from "./naming";
 import { clusterAlertRules, crossRegionAlertRules } from "./postgres-monitoring";
@@ -42,7 +41,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
         const ns = a.namespace;
         const cn = a.clusterName;
         const labels = (component: string) =>
-            standardLabels({ app: "postgresql", instance: cn, component, version: images.postgres.split(":").pop() });
+            standardLabels({ app: "postgresql", instance: cn, component, version: a.imageName.split(":").pop() });
         const crOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: args.dependsOn?.postgres ?? [] };
         const monOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: args.dependsOn?.monitoring ?? [] };
 

@@ -1,11 +1,17 @@
 /**
  * Postgres: the region's PostgreSQL tier — the HA CloudNativePG cluster, the read-write and read-only
  * PgBouncer poolers in front of it and, when a recovery target is configured, a second cluster restored
- * to that point in time from the first one's backups (the restore procedure is a config change).
+ * to that point in time from the first one's backups (the restore procedure is a config change), and, during
+ * a major-version upgrade, the new cluster fed by logical replication (components/postgres/upgrade.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "../../config";
+import * as k8s from "@pulumi/kubernetes";
 import { regionalHostname } from "../shared/naming";
+import { meta } from "../shared/k8s";
+import { standardLabels } from "../shared/labels";
+import { createCredentials } from "../shared/secrets";
+import { monitoringResource, prometheusRuleSpec } from "../monitoring/monitors";
 import { BackupTarget, DistributedTopology, PostgresCluster, RoleCredentials, selfMember } from "./postgres-cluster";
 import { ClusterTlsMaterial } from "./postgres-certificates";
 import { PgBouncerPooler } from "./pooler";
@@ -17,34 +23,56 @@ import {
     recoveryClusterName,
     replicationEndpointLabel,
     serviceHost,
+    tlsSecretNames,
 } from "./naming";
+import {
+    LogicalPeer,
+    UPGRADE_REPLICATION_ROLE,
+    publicationSpec,
+    stageRouting,
+    subscriptionAlertRules,
+    subscriptionSpec,
+    upgradeClusterName,
+    upgradePlan,
+} from "./upgrade";
 
 /** The base name of the region's cluster (services `pg-rw`, `pg-ro`, `pg-r`). */
 export const CLUSTER_NAME = "pg";
 
-/** The clusters a PostgresConfig renders: the main one and, with a recovery target, the restored one. */
-export function postgresClusterNames(c: Pick<PostgresConfig, "recoveryTargetTime">): {
-    main: string;
-    recovery?: string;
-} {
-    return c.recoveryTargetTime
-        ? { main: CLUSTER_NAME, recovery: recoveryClusterName(CLUSTER_NAME, c.recoveryTargetTime) }
-        : { main: CLUSTER_NAME };
+type ClusterKeys = Pick<PostgresConfig, "recoveryTargetTime"> & Partial<Pick<PostgresConfig, "upgrade">>;
+
+/**
+ * The clusters a PostgresConfig renders: the main one, with a recovery target the restored one, and during a
+ * major-version upgrade the new one (`pg-v18`).
+ */
+export function postgresClusterNames(c: ClusterKeys): { main: string; recovery?: string; upgrade?: string } {
+    return {
+        main: CLUSTER_NAME,
+        ...(c.recoveryTargetTime ? { recovery: recoveryClusterName(CLUSTER_NAME, c.recoveryTargetTime) } : {}),
+        ...(c.upgrade ? { upgrade: upgradeClusterName(CLUSTER_NAME, c.upgrade.targetVersion) } : {}),
+    };
 }
 
 /**
  * The object-store folders (serverNames) this region's clusters archive into: the main cluster's member
- * name (`pg-use1`) and, during a restore, the restored cluster's name — the only folders the region writes.
+ * name (`pg-use1`), during a restore the restored cluster's name, during an upgrade the new cluster's member
+ * name (`pg-v18-use1`) — the only folders the region writes, never one shared by two clusters.
  */
-export function postgresServerNames(region: string, c: Pick<PostgresConfig, "recoveryTargetTime">): string[] {
+export function postgresServerNames(region: string, c: ClusterKeys): string[] {
     const names = postgresClusterNames(c);
-    return [distributedName(CLUSTER_NAME, region), ...(names.recovery ? [names.recovery] : [])];
+    return [
+        distributedName(CLUSTER_NAME, region),
+        ...(names.recovery ? [names.recovery] : []),
+        ...(names.upgrade ? [distributedName(names.upgrade, region)] : []),
+    ];
 }
 
 /** The service accounts (IRSA subjects) of those clusters. */
-export function postgresServiceAccounts(namespace: string, c: Pick<PostgresConfig, "recoveryTargetTime">): string[] {
+export function postgresServiceAccounts(namespace: string, c: ClusterKeys): string[] {
     const names = postgresClusterNames(c);
-    return [names.main, ...(names.recovery ? [names.recovery] : [])].map((n) => clusterServiceAccount(namespace, n));
+    return [names.main, names.recovery, names.upgrade]
+        .filter((n): n is string => n !== undefined)
+        .map((n) => clusterServiceAccount(namespace, n));
 }
 
 /**
@@ -118,6 +146,15 @@ export interface PostgresEndpoints {
     readonly port: number;
     /** The restored cluster's name, when a recovery target is configured. */
     readonly recoveryClusterName?: string;
+    /**
+     * During a major-version upgrade: the new cluster, its Poolers, and the cluster whose Poolers serve now
+     * (`hosts.poolerRw/Ro` name those).
+     */
+    readonly upgrade?: {
+        readonly clusterName: string;
+        readonly servingCluster: string;
+        readonly poolers: { readonly rw: string; readonly ro: string };
+    };
     /** Distributed topology: this cluster's member name, the primary's, and the cross-region DNS names. */
     readonly topology?: {
         readonly self: string;
@@ -132,7 +169,12 @@ export interface PostgresEndpoints {
 export class Postgres extends pulumi.ComponentResource {
     public readonly main: PostgresCluster;
     public readonly recovery?: PostgresCluster;
+    /** The new cluster of a major-version upgrade. */
+    public readonly upgrade?: PostgresCluster;
+    /** The main cluster's Poolers (`pg-pooler-rw/-ro`). */
     public readonly poolers: { readonly rw: PgBouncerPooler; readonly ro: PgBouncerPooler };
+    /** The upgrade's new cluster's Poolers (`pg-v18-pooler-rw/-ro`). */
+    public readonly upgradePoolers?: { readonly rw: PgBouncerPooler; readonly ro: PgBouncerPooler };
     public readonly endpoints: PostgresEndpoints;
     /** Application credentials (secret values). */
     public readonly credentials: { readonly app: RoleCredentials; readonly readonly: RoleCredentials };
@@ -157,12 +199,47 @@ export class Postgres extends pulumi.ComponentResource {
         };
         const topology = args.pair ? pairTopology(args.pair) : undefined;
         const serverName = topology?.self ?? names.main;
+        // A major-version upgrade: both clusters manage the replication role (one password Secret) and list each
+        // other as logical peers (TLS verify-full against each one's server CA).
+        const plan = c.upgrade ? upgradePlan(names.main, c.upgrade.targetVersion) : undefined;
+        const replicator = plan
+            ? createCredentials(
+                  {
+                      name: `${name}-upgrade`,
+                      namespace: args.namespace,
+                      labels: {
+                          ...standardLabels({ app: "postgresql", instance: plan.newCluster, component: "credentials" }),
+                          "cnpg.io/reload": "true",
+                      },
+                      parent: this,
+                  },
+                  "replicator",
+                  UPGRADE_REPLICATION_ROLE,
+                  `${plan.oldCluster}-upgrade-replicator`,
+              )
+            : undefined;
+        const oldPeer: LogicalPeer = {
+            name: names.main,
+            serverCa: { name: args.pair ? tlsSecretNames(names.main).serverCa : `${names.main}-ca`, key: "ca.crt" },
+        };
+        const logical = (peer: LogicalPeer, importFrom?: string) =>
+            replicator
+                ? { role: UPGRADE_REPLICATION_ROLE, passwordSecret: replicator.secretName, peers: [peer], importFrom }
+                : undefined;
         this.main = new PostgresCluster(
             `${name}-main`,
             {
                 ...common,
                 clusterName: names.main,
                 serverName,
+                ...(plan
+                    ? {
+                          logical: logical({
+                              name: plan.newCluster,
+                              serverCa: { name: `${plan.newCluster}-ca`, key: "ca.crt" },
+                          }),
+                      }
+                    : {}),
                 ...(args.pair && topology
                     ? {
                           topology,
@@ -173,7 +250,7 @@ export class Postgres extends pulumi.ComponentResource {
                       }
                     : {}),
             },
-            { parent: this },
+            { parent: this, dependsOn: replicator ? [replicator.resource] : [] },
         );
         if (names.recovery) {
             this.recovery = new PostgresCluster(
@@ -191,42 +268,134 @@ export class Postgres extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [this.main] },
             );
         }
-        const pooler = (type: "rw" | "ro") =>
-            new PgBouncerPooler(
-                `${name}-pooler-${type}`,
+        const routing = plan && c.upgrade ? stageRouting(plan, c.upgrade.stage) : undefined;
+        if (plan && c.upgrade && replicator) {
+            const upgradeServerName = topology ? distributedName(plan.newCluster, args.pair!.region) : plan.newCluster;
+            if (upgradeServerName === serverName)
+                throw new Error(`upgrade: serverName ${serverName} is the old cluster's`);
+            this.upgrade = new PostgresCluster(
+                `${name}-upgrade`,
                 {
-                    poolerName: poolerName(names.main, type),
-                    namespace: args.namespace,
-                    clusterName: names.main,
-                    type,
-                    instances: c.poolerInstances,
-                    poolMode: c.poolMode,
-                    maxClientConn: c.maxClientConn,
-                    defaultPoolSize: c.defaultPoolSize,
-                    ...(type === "rw" && args.pair
-                        ? {
-                              hostnames: [poolerHostnames(CLUSTER_NAME, args.pair).regional],
-                              loadBalancerSourceRanges: args.pair.peerCidrs,
-                          }
-                        : {}),
-                    dependsOn: args.dependsOn,
+                    ...common,
+                    clusterName: plan.newCluster,
+                    serverName: upgradeServerName,
+                    imageName: c.upgrade.image,
+                    credentials: { app: this.main.app, readonly: this.main.readonly },
+                    logical: logical(oldPeer, names.main),
                 },
-                { parent: this, dependsOn: [this.main] },
+                { parent: this, dependsOn: [this.main, replicator.resource] },
             );
-        this.poolers = { rw: pooler("rw"), ro: pooler("ro") };
+            const clusters: Record<string, PostgresCluster> = {
+                [plan.oldCluster]: this.main,
+                [plan.newCluster]: this.upgrade,
+            };
+            const labels = standardLabels({
+                app: "postgresql",
+                instance: plan.newCluster,
+                component: "logical-replication",
+                version: c.upgrade.image.split(":").pop(),
+            });
+            const crOpts = (deps: pulumi.Resource[]) => ({
+                parent: this,
+                dependsOn: [...(args.dependsOn?.postgres ?? []), ...deps],
+            });
+            const publications: Record<string, pulumi.Resource> = {};
+            for (const l of routing!.publications) {
+                publications[l.publication] = new k8s.apiextensions.CustomResource(
+                    `${name}-publication-${l.publicationResource}`,
+                    {
+                        apiVersion: "postgresql.cnpg.io/v1",
+                        kind: "Publication",
+                        metadata: meta(l.publicationResource, args.namespace, labels),
+                        spec: publicationSpec(l, c.database),
+                    },
+                    crOpts([clusters[l.publisher]]),
+                );
+            }
+            for (const l of routing!.subscriptions) {
+                new k8s.apiextensions.CustomResource(
+                    `${name}-subscription-${l.subscriptionResource}`,
+                    {
+                        apiVersion: "postgresql.cnpg.io/v1",
+                        kind: "Subscription",
+                        metadata: meta(l.subscriptionResource, args.namespace, labels),
+                        spec: subscriptionSpec(l, c.database),
+                    },
+                    crOpts([clusters[l.subscriber], publications[l.publication]]),
+                );
+            }
+            if (routing!.subscriptions.length) {
+                monitoringResource(
+                    `${name}-logical-replication-alerts`,
+                    "PrometheusRule",
+                    meta(`${plan.newCluster}-upgrade-alerts`, args.namespace, labels),
+                    prometheusRuleSpec(
+                        `postgres-upgrade-${plan.newCluster}`,
+                        routing!.subscriptions.flatMap((link) =>
+                            subscriptionAlertRules({ namespace: args.namespace, link }),
+                        ),
+                    ),
+                    { parent: this, dependsOn: args.dependsOn?.monitoring ?? [] },
+                );
+            }
+        }
+        // Poolers: one pair per cluster (a Pooler's spec.cluster is immutable: the CRD's CEL rule `self == oldSelf`).
+        // The serving pair carries the cross-region DNS name; during an upgrade the other rw Pooler stays paused,
+        // so a client still pointed at it waits instead of writing to the cluster that must not take writes.
+        const servingCluster = routing?.poolerCluster ?? names.main;
+        const poolerPair = (role: string, cluster: string, deps: pulumi.Resource[]) => {
+            const serving = cluster === servingCluster;
+            const one = (type: "rw" | "ro") =>
+                new PgBouncerPooler(
+                    `${name}-${role}-${type}`,
+                    {
+                        poolerName: poolerName(cluster, type),
+                        namespace: args.namespace,
+                        clusterName: cluster,
+                        ...(type === "rw" && (serving ? c.poolerPaused : true) ? { paused: true } : {}),
+                        type,
+                        instances: c.poolerInstances,
+                        poolMode: c.poolMode,
+                        maxClientConn: c.maxClientConn,
+                        defaultPoolSize: c.defaultPoolSize,
+                        ...(type === "rw" && args.pair
+                            ? {
+                                  hostnames: [poolerHostnames(CLUSTER_NAME, args.pair).regional],
+                                  publishHostnames: serving,
+                                  loadBalancerSourceRanges: args.pair.peerCidrs,
+                              }
+                            : {}),
+                        dependsOn: args.dependsOn,
+                    },
+                    { parent: this, dependsOn: deps },
+                );
+            return { rw: one("rw"), ro: one("ro") };
+        };
+        this.poolers = poolerPair("pooler", names.main, [this.main]);
+        if (this.upgrade) this.upgradePoolers = poolerPair("upgrade-pooler", this.upgrade.clusterName, [this.upgrade]);
+        const serving = this.upgradePoolers && servingCluster !== names.main ? this.upgradePoolers : this.poolers;
         this.credentials = { app: this.main.app, readonly: this.main.readonly };
         this.endpoints = {
             clusterName: names.main,
             namespace: args.namespace,
             database: c.database,
             hosts: {
-                poolerRw: serviceHost(this.poolers.rw.serviceName, args.namespace),
-                poolerRo: serviceHost(this.poolers.ro.serviceName, args.namespace),
+                poolerRw: serviceHost(serving.rw.serviceName, args.namespace),
+                poolerRo: serviceHost(serving.ro.serviceName, args.namespace),
                 rw: serviceHost(this.main.services.rw, args.namespace),
                 ro: serviceHost(this.main.services.ro, args.namespace),
             },
             port: 5432,
             ...(names.recovery ? { recoveryClusterName: names.recovery } : {}),
+            ...(plan && this.upgradePoolers
+                ? {
+                      upgrade: {
+                          clusterName: plan.newCluster,
+                          servingCluster,
+                          poolers: { rw: this.upgradePoolers.rw.serviceName, ro: this.upgradePoolers.ro.serviceName },
+                      },
+                  }
+                : {}),
             ...(args.pair && topology
                 ? {
                       topology: {

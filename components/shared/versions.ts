@@ -67,6 +67,11 @@ export const manifests = {
 export const images = {
     /** PostgreSQL 17 operand image for CloudNativePG (standard flavour, Debian bookworm). */
     postgres: "ghcr.io/cloudnative-pg/postgresql:17.6-standard-bookworm",
+    /**
+     * PostgreSQL 18 operand image (standard flavour, Debian trixie): the target of a major upgrade by logical
+     * replication (config `postgresUpgradeTargetVersion: 18`, docs/operations.md).
+     */
+    postgres18: "ghcr.io/cloudnative-pg/postgresql:18.1-standard-trixie",
     /** PgBouncer for CloudNativePG Poolers: the default of CloudNativePG 1.30.0, pinned here so it changes only on purpose. */
     pgbouncer: "ghcr.io/cloudnative-pg/pgbouncer:1.25.1",
     /** Redis 7.4 (RSALv2/SSPLv1 since 7.4; choose `redisEngine: valkey` for a BSD-licensed server). */
@@ -89,6 +94,12 @@ export const images = {
     /** MinIO client used by the bucket/replication Job. */
     minioClient: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
 } as const;
+
+/** The PostgreSQL major version of `images.postgres` (CloudNativePG reads the major from the tag). */
+export const POSTGRES_MAJOR = 17;
+
+/** Pinned operand images of the PostgreSQL majors a cluster can be upgraded to, by major version. */
+export const postgresUpgradeImages: Readonly<Record<number, string>> = Object.freeze({ 18: images.postgres18 });
 
 /**
  * Kafka version run by Strimzi 1.2: its default, 4.3.1 (Strimzi 1.2.0's kafka-versions.yaml supports 4.2.0–4.3.1;
