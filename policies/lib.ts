@@ -1,6 +1,8 @@
 /**
  * Helpers shared by the policies: reading Kubernetes objects out of Pulumi resource props. Pure functions.
  */
+import { mcCommands } from "../components/minio/mc-script";
+import { labelSelectorMatches } from "../components/shared/selector";
 
 /** True for any Kubernetes object registered through @pulumi/kubernetes (not providers, charts or files). */
 export function isKubernetesObject(type: string): boolean {
@@ -197,30 +199,17 @@ export function redisServerStatefulSet(props: Record<string, any>): boolean {
     return l["app.kubernetes.io/name"] === "redis" && l["app.kubernetes.io/component"] !== "sentinel";
 }
 
-/** True when a label selector (`matchLabels`, and `matchExpressions` with In/NotIn/Exists/DoesNotExist) selects `labels`. */
+/**
+ * True when a label selector (`matchLabels`, and `matchExpressions` with In/NotIn/Exists/DoesNotExist) selects
+ * `labels`. An empty or missing selector counts as selecting nothing here: a PDB or policy must name its pods.
+ */
 export function selectsPods(selector: any, labels: Record<string, string>): boolean {
     if (
         !selector ||
         (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)
     )
         return false;
-    const ml = Object.entries<string>(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-    const me = (selector.matchExpressions ?? []).every((e: any) => {
-        const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-        switch (e.operator) {
-            case "In":
-                return has && (e.values ?? []).includes(labels[e.key]);
-            case "NotIn":
-                return !has || !(e.values ?? []).includes(labels[e.key]);
-            case "Exists":
-                return has;
-            case "DoesNotExist":
-                return !has;
-            default:
-                return false;
-        }
-    });
-    return ml && me;
+    return labelSelectorMatches(selector, labels);
 }
 
 /** The value of the last `directive value` line of a redis.conf text (Redis applies the last one), lower-cased. */
@@ -241,30 +230,10 @@ export function confValue(conf: string, directive: string): string | undefined {
 export const MINIO_TENANT = "kubernetes:minio.min.io/v2:Tenant";
 
 /**
- * Every `mc` invocation of a shell script as an argument list, here-documents skipped: `mc` at the start
- * of a line, after a pipe, inside `$( )` or after `timeout N`; the command ends at `)`, a redirection, a
- * here-document or `||`. (components/minio/mc-script.ts renders scripts in this shape.)
+ * Every `mc` invocation of a shell script as an argument list, here-documents skipped (the parser the MinIO
+ * setup script's own specs use: components/minio/mc-script.ts).
  */
-export function mcInvocations(script: string): string[][] {
-    const out: string[][] = [];
-    let heredoc: string | undefined;
-    for (const raw of script.split("\n")) {
-        const line = raw.trim();
-        if (heredoc) {
-            if (line === heredoc) heredoc = undefined;
-            continue;
-        }
-        const h = /<<'([A-Z]+)'$/.exec(line);
-        if (h) heredoc = h[1];
-        const re = /(?:^|\|\s*|\$\(|timeout \d+ )mc /g;
-        for (let m = re.exec(line); m; m = re.exec(line)) {
-            const rest = line.slice(m.index + m[0].length);
-            const end = rest.search(/\)|\s2>|\s<<|\s\|\|/);
-            out.push(["mc", ...((end < 0 ? rest : rest.slice(0, end)).trim().match(/'[^']*'|"[^"]*"|\S+/g) ?? [])]);
-        }
-    }
-    return out;
-}
+export const mcInvocations = mcCommands;
 
 /** The shell scripts (`bash -c`/`sh -c`) of a Job's containers that run `mc`. */
 export function mcScripts(props: Record<string, any>): string[] {

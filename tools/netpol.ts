@@ -15,12 +15,9 @@
  * Pure; no Kubernetes access.
  */
 import { cidrContains } from "../components/shared/cidr";
+import { LabelSelector, labelSelectorMatches } from "../components/shared/selector";
 
-/** A label selector (`matchLabels`, `matchExpressions`). */
-export interface LabelSelector {
-    matchLabels?: Record<string, string>;
-    matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
+export type { LabelSelector };
 
 /** A NetworkPolicy object as rendered (metadata + spec). */
 export interface NetworkPolicy {
@@ -52,26 +49,9 @@ export interface PodEndpoint {
 export type Source =
     { kind: "pod"; namespace: string; labels: Record<string, string>; ip?: string } | { kind: "ip"; ip: string };
 
-/** True when `selector` selects `labels` (an empty selector selects everything). */
+/** True when `selector` selects `labels` (an empty selector selects everything; none selects nothing). */
 export function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
-    if (!selector) return false;
-    const byLabel = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-    const byExpression = (selector.matchExpressions ?? []).every((e) => {
-        const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-        switch (e.operator) {
-            case "In":
-                return has && (e.values ?? []).includes(labels[e.key]);
-            case "NotIn":
-                return !has || !(e.values ?? []).includes(labels[e.key]);
-            case "Exists":
-                return has;
-            case "DoesNotExist":
-                return !has;
-            default:
-                throw new Error(`unknown selector operator ${e.operator}`);
-        }
-    });
-    return byLabel && byExpression;
+    return selector ? labelSelectorMatches(selector, labels) : false;
 }
 
 /** The policy types of a policy, with the API's defaults. */
