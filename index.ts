@@ -137,6 +137,8 @@ export = async () => {
                   ),
               }
             : {}),
+        /** This region's Prometheus as the other region reads it (its Grafana data source, its cross-region watch). */
+        monitoring: { prometheusPeerEndpoint: region.prometheusPeer ? `${region.prometheusPeer.hostname}:9090` : null },
         /** MinIO: in-cluster S3 and console endpoints, the cross-region replication endpoint, the app Secret. */
         minio: {
             endpoint: region.minio.endpoint,

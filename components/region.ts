@@ -18,6 +18,7 @@ import { ClusterTlsMaterial, PostgresCertificates } from "./postgres/postgres-ce
 import { distributedName } from "./postgres/naming";
 import { CrossRegionWatch } from "./monitoring/cross-region-watch";
 import { peerTargets } from "./monitoring/peer-targets";
+import { PrometheusPeerEndpoint, prometheusPeerUrl } from "./monitoring/prometheus-peer";
 import { backupRoleName, regionCode, replicationRoleName } from "./shared/naming";
 import { RedisCertificates, RedisTlsMaterial } from "./redis/redis-certificates";
 import { RedisCluster } from "./redis/redis-cluster";
@@ -80,6 +81,8 @@ export class DataRegion extends pulumi.ComponentResource {
     public readonly redisCertificates?: RedisCertificates;
     /** This region's MinIO tenant (object store), two-way bucket replication with the other region. */
     public readonly minio: MinioTenant;
+    /** This region's Prometheus exposed to the other region (only when the program installs the operators). */
+    public readonly prometheusPeer?: PrometheusPeerEndpoint;
     /** The AWS bucket MinIO tiers objects to, and the MinIO pods' IRSA role. */
     public readonly minioTier: MinioTierBucket;
     /** The pair's MinIO TLS (primary-role stack, or a secondary with mintCertificates). */
@@ -114,10 +117,23 @@ export class DataRegion extends pulumi.ComponentResource {
                     monitoringNamespace: this.namespaces.namespaces.monitoring.metadata.name,
                     region: c.region,
                     alerting: c.alerting,
+                    peerPrometheus: { region: c.peerRegion, url: prometheusPeerUrl(c.peerRegion, c.dnsZone) },
                 },
                 childOpts,
             );
             this.operatorDependencies = operators.dependencies;
+            // This region's Prometheus for the other region's Grafana and cross-region watch.
+            this.prometheusPeer = new PrometheusPeerEndpoint(
+                `${name}-prometheus-peer`,
+                {
+                    namespace: c.namespaces.monitoring,
+                    region: c.region,
+                    dnsZone: c.dnsZone,
+                    peerCidrs: c.network.peerCidrs,
+                    loadBalancerSubnetCidrs: c.network.loadBalancerSubnetCidrs,
+                },
+                { ...childOpts, dependsOn: [this.namespaces] },
+            );
             new CrossRegionWatch(
                 `${name}-cross-region-watch`,
                 {

@@ -19,12 +19,14 @@ describe("cross-region watch (blackbox probes of the other region)", () => {
             ["postgres-replication", `${out(west).postgres.topology.replicationHost}:5432`, "tcp_connect"],
             ["postgres-pooler-rw", `${out(west).postgres.topology.pooler.regional}:5432`, "tcp_connect"],
             ["minio-replication", out(west).minio.replicationEndpoint, "tcp_connect"],
+            ["prometheus", out(west).monitoring.prometheusPeerEndpoint, "tcp_connect"],
         ]);
         // Only the primary region serves the Redis sessions master across regions.
         assert.deepEqual(targets(west), [
             ["postgres-replication", `${out(east).postgres.topology.replicationHost}:5432`, "tcp_connect"],
             ["postgres-pooler-rw", `${out(east).postgres.topology.pooler.regional}:5432`, "tcp_connect"],
             ["minio-replication", out(east).minio.replicationEndpoint, "tcp_connect"],
+            ["prometheus", out(east).monitoring.prometheusPeerEndpoint, "tcp_connect"],
             ["redis-sessions-master", `${out(east).redis.sessions.replicationEndpoint}:6379`, "tcp_connect"],
         ]);
         for (const e of inputs(find(west, SM, "geo-cross-region-watch-servicemonitor")).spec.endpoints) {

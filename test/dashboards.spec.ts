@@ -77,7 +77,7 @@ describe("Grafana dashboards", () => {
         assert.deepEqual(
             d.overview.panels.filter((p: any) => p.type === "row").map((p: any) => [p.title, p.gridPos.y]),
             [
-                ["This region | Other region (pick each region's Prometheus data source above)", 0],
+                ["This region | Other region", 0],
                 ["MinIO replication", 33],
                 ["MirrorMaker 2 lag", 41],
             ],

@@ -236,6 +236,7 @@ describe("reachability of the rendered stacks", () => {
         ]);
         assert.deepEqual(row("us-east", "pod of an unlabelled namespace"), []);
         assert.deepEqual(row("us-east", "Prometheus"), [
+            "Prometheus :9090",
             "blackbox-exporter :9115",
             "pg :9187",
             "pg-pooler-rw :9127",
@@ -261,15 +262,19 @@ describe("reachability of the rendered stacks", () => {
         ]);
         assert.deepEqual(row("us-east", "pod of files"), ["files :9000"]);
         assert.deepEqual(row("us-east", "pod of files-setup Job"), ["files :9000"]);
-        // The cross-region prober reaches nothing of the data tier (it probes the other region's NLBs).
-        assert.deepEqual(row("us-east", "pod of blackbox-exporter"), []);
+        // The cross-region prober reaches nothing of the data tier (it probes the other region's NLBs); like
+        // Grafana, it is in Prometheus's namespace, which the prometheus-peer policy admits.
+        assert.deepEqual(row("us-east", "pod of blackbox-exporter"), ["Prometheus :9090"]);
+        assert.deepEqual(row("us-east", "Grafana"), ["Prometheus :9090"]);
         assert.deepEqual(row("us-east", "peer region address"), [
+            "Prometheus :9090",
             "pg :5432",
             "pg-pooler-rw :5432",
             "redis-sessions :6379",
             "files :9000",
         ]);
         assert.deepEqual(row("us-east", "NLB address"), [
+            "Prometheus :9090",
             "pg :5432",
             "pg-pooler-rw :5432",
             "redis-sessions :6379",
@@ -278,7 +283,7 @@ describe("reachability of the rendered stacks", () => {
         assert.deepEqual(row("us-east", "any other address"), []);
     });
 
-    it("us-west: no Sentinels and no sessions endpoint, so the peer reaches only PostgreSQL's and MinIO's", () => {
+    it("us-west: no Sentinels and no sessions endpoint, so the peer reaches only PostgreSQL's, MinIO's and Prometheus", () => {
         assert.deepEqual(row("us-west", "application pod"), [
             "pg-pooler-rw :5432",
             "pg-pooler-ro :5432",
@@ -289,6 +294,7 @@ describe("reachability of the rendered stacks", () => {
         ]);
         assert.deepEqual(row("us-west", "pod of an unlabelled namespace"), []);
         assert.deepEqual(row("us-west", "Prometheus"), [
+            "Prometheus :9090",
             "blackbox-exporter :9115",
             "pg :9187",
             "pg-pooler-rw :9127",
@@ -297,7 +303,12 @@ describe("reachability of the rendered stacks", () => {
             "redis-sessions :9121",
             "files :9000",
         ]);
-        assert.deepEqual(row("us-west", "peer region address"), ["pg :5432", "pg-pooler-rw :5432", "files :9000"]);
+        assert.deepEqual(row("us-west", "peer region address"), [
+            "Prometheus :9090",
+            "pg :5432",
+            "pg-pooler-rw :5432",
+            "files :9000",
+        ]);
         assert.deepEqual(row("us-west", "any other address"), []);
     });
 

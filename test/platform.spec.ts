@@ -162,12 +162,12 @@ describe("platform layer", () => {
                 if (i?.metadata?.namespace) walk(i, i.metadata.namespace);
             }
             // The Redis sessions endpoint lives in the primary region only (it moves with a switchover); Kafka's
-            // cross-region listener and MinIO's replication endpoint are in both.
+            // cross-region listener, MinIO's replication endpoint and the Prometheus peer endpoint are in both.
             assert.deepEqual(
                 [...targetNamespaces].sort(),
                 stack === "us-east"
-                    ? ["geo-kafka", "geo-minio", "geo-postgres", "geo-redis"]
-                    : ["geo-kafka", "geo-minio", "geo-postgres"],
+                    ? ["geo-kafka", "geo-minio", "geo-monitoring", "geo-postgres", "geo-redis"]
+                    : ["geo-kafka", "geo-minio", "geo-monitoring", "geo-postgres"],
                 stack,
             );
             const labelled = ofType(r, "kubernetes:core/v1:Namespace")
@@ -177,8 +177,12 @@ describe("platform layer", () => {
                 .sort();
             for (const ns of targetNamespaces)
                 assert.ok(labelled.includes(ns), `${stack}: ${ns} lacks ${READINESS_GATE_LABEL}`);
-            // MinIO, which will publish endpoints later, too; never monitoring or the operators.
-            assert.deepEqual(labelled, ["geo-kafka", "geo-minio", "geo-postgres", "geo-redis"], stack);
+            // The Redis namespace in both regions (the sessions endpoint moves with a switchover); never the operators.
+            assert.deepEqual(
+                labelled,
+                ["geo-kafka", "geo-minio", "geo-monitoring", "geo-postgres", "geo-redis"],
+                stack,
+            );
         }
     });
 

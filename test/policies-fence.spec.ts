@@ -178,5 +178,11 @@ describe("fence policies", () => {
                 `Service geo-minio/files-replication (LoadBalancer) sets no loadBalancerSourceRanges, so every address that routes to the VPC reaches it. ${fix}`,
             ]);
         });
+        it("fails the Prometheus peer endpoint without source ranges", async () => {
+            const r = await mutated("geo-prometheus-peer-service", (i) => delete i.spec.loadBalancerSourceRanges);
+            assert.deepEqual(await messages(serviceRequireLoadBalancerSourceRanges, r), [
+                `Service geo-monitoring/prometheus-peer (LoadBalancer) sets no loadBalancerSourceRanges, so every address that routes to the VPC reaches it. ${fix}`,
+            ]);
+        });
     });
 });

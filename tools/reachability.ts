@@ -11,6 +11,10 @@ import { PORTS, PROMETHEUS_POD, CNPG_OPERATOR_POD } from "../components/platform
 import { formatIp, parseCidr } from "../components/shared/cidr";
 import { CONSOLE_TLS_PORT, MINIO_PORT, OPERATOR_LABELS } from "../components/minio/naming";
 import { NetworkPolicy, PodEndpoint, Source, ingressAllowed } from "./netpol";
+import { PROMETHEUS_PEER, PROMETHEUS_PORT, PROMETHEUS_SERVER_POD } from "../components/monitoring/prometheus-peer";
+
+/** The chart's Prometheus (not rendered: prometheus-operator runs it), a destination once the peer NLB selects it. */
+const PROMETHEUS_WORKLOAD = "Prometheus";
 
 /** What the table is about: the stack's objects and the fence's config. */
 export interface ReachabilityInput {
@@ -86,6 +90,17 @@ export function stackPods(objects: readonly Record<string, any>[]): { workload: 
                     ],
                 },
             });
+        } else if (o.kind === "Service" && o.metadata?.name === PROMETHEUS_PEER) {
+            // prometheus-operator's pod labels (components/monitoring/prometheus-peer.ts) and its `web` port.
+            out.push({
+                workload: PROMETHEUS_WORKLOAD,
+                pod: {
+                    namespace: ns,
+                    name: "prometheus-kube-prometheus-stack-prometheus-0",
+                    labels: { ...PROMETHEUS_SERVER_POD, prometheus: "kube-prometheus-stack-prometheus" },
+                    ports: [{ name: "web", containerPort: PROMETHEUS_PORT }],
+                },
+            });
         } else if (o.kind === "Pooler") {
             const name = o.metadata.name;
             out.push({
@@ -120,11 +135,17 @@ export function sources(input: ReachabilityInput, pods: { workload: string; pod:
     });
     const own = pods
         .filter((p) => p.pod.labels[CNPG_LABELS.podRole] !== "pooler" || p.workload.endsWith("-rw"))
+        .filter((p) => p.workload !== PROMETHEUS_WORKLOAD)
         .map((p) => pod(`pod of ${p.workload}`, p.pod.namespace, p.pod.labels));
     return [
         pod(`application pod (namespace labelled ${key}=${value})`, "shop", { app: "shop" }),
         pod("pod of an unlabelled namespace", "sandbox", { app: "shop" }),
-        pod("Prometheus", input.monitoringNamespace, { ...PROMETHEUS_POD, prometheus: "kube-prometheus-stack" }),
+        pod("Prometheus", input.monitoringNamespace, {
+            ...PROMETHEUS_POD,
+            ...PROMETHEUS_SERVER_POD,
+            prometheus: "kube-prometheus-stack-prometheus",
+        }),
+        pod("Grafana", input.monitoringNamespace, { "app.kubernetes.io/name": "grafana" }),
         pod("CloudNativePG operator", input.cnpgNamespace, { ...CNPG_OPERATOR_POD }),
         pod("Barman Cloud plugin", input.cnpgNamespace, { app: "barman-cloud" }),
         pod("MinIO operator", "minio-operator", { "app.kubernetes.io/name": "operator" }),

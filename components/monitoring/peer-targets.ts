@@ -8,8 +8,12 @@ import { CLUSTER_NAME } from "../postgres/postgres";
 import { replicationEndpoint as redisReplicationEndpoint } from "../redis/redis-replicated-args";
 import { regionalHostname } from "../shared/naming";
 import { PeerTarget } from "./cross-region-watch";
+import { PROMETHEUS_PORT, prometheusPeerHostname } from "./prometheus-peer";
 
-/** Endpoints of `peerRegion` (in `dnsZone`); the Redis sessions master only when the peer is the primary region. */
+/**
+ * Endpoints of `peerRegion` (in `dnsZone`): its replication endpoints, its Prometheus (the other region's Grafana
+ * data source), and the Redis sessions master only when the peer is the primary region.
+ */
 export function peerTargets(peerRegion: string, primaryRegion: string, dnsZone: string): PeerTarget[] {
     const peer = { region: peerRegion, primaryRegion, dnsZone };
     return [
@@ -19,6 +23,7 @@ export function peerTargets(peerRegion: string, primaryRegion: string, dnsZone: 
         },
         { name: "postgres-pooler-rw", address: `${poolerHostnames(CLUSTER_NAME, peer).regional}:5432` },
         { name: "minio-replication", address: minioReplicationEndpoint(peerRegion, dnsZone) },
+        { name: "prometheus", address: `${prometheusPeerHostname(peerRegion, dnsZone)}:${PROMETHEUS_PORT}` },
         // Only the primary region serves the sessions master across regions.
         ...(peerRegion === primaryRegion
             ? [

@@ -18,8 +18,8 @@ export interface DataNamespacesArgs {
     readonly nlbTargetDomains?: readonly (keyof Namespaces)[];
 }
 
-/** Every domain that publishes a cross-region endpoint through an NLB with IP targets. */
-export const NLB_TARGET_DOMAINS: readonly (keyof Namespaces)[] = ["postgres", "redis", "minio", "kafka"];
+/** Every domain that publishes a cross-region endpoint through an NLB with IP targets (monitoring: `prometheus-peer`). */
+export const NLB_TARGET_DOMAINS: readonly (keyof Namespaces)[] = ["postgres", "redis", "minio", "kafka", "monitoring"];
 
 /**
  * The namespace label that makes the AWS Load Balancer Controller inject its pod readiness gate (a pod is

@@ -9,6 +9,7 @@ import { createCertManagerReady } from "./cert-manager-ready";
 import { AlertingConfig } from "../../config/alerting";
 import { ALERTMANAGER_CONFIG_SECRET, createAlertmanagerSecret } from "../monitoring/alertmanager-secret";
 import { createDashboards } from "../monitoring/dashboards";
+import { PeerPrometheus, peerPrometheusDataSource } from "../monitoring/peer-datasource";
 
 /** The Secret holding Grafana's admin login (generated password), in the monitoring namespace. */
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
@@ -29,11 +30,16 @@ export const GRAFANA_ADMIN_SECRET = "grafana-admin";
  *   whose only receiver `"null"` notifies no one.
  * - `prometheus.prometheusSpec.externalLabels.region` — every alert carries its region (Alertmanager groups
  *   by it; a person paged knows where to look).
+ * - `grafana.additionalDataSources` — the other region's Prometheus (its `prometheus-peer` NLB,
+ *   components/monitoring/prometheus-peer.ts) as a second data source, uid `prometheus-peer`, which the overview
+ *   dashboard's *Other region* column selects; the chart appends the list to its own data source ConfigMap
+ *   (templates/grafana/configmaps-datasources.yaml) after its default `Prometheus`.
  */
 export function kubePrometheusStackValues(
     grafanaAdminSecret: string,
     region = "",
     alertmanagerSecret = ALERTMANAGER_CONFIG_SECRET,
+    peerPrometheus?: PeerPrometheus,
 ): Record<string, unknown> {
     return {
         alertmanager: { alertmanagerSpec: { useExistingSecret: true, configSecret: alertmanagerSecret } },
@@ -48,6 +54,7 @@ export function kubePrometheusStackValues(
         nodeExporter: { enabled: false },
         grafana: {
             admin: { existingSecret: grafanaAdminSecret, userKey: "admin-user", passwordKey: "admin-password" },
+            ...(peerPrometheus ? { additionalDataSources: [peerPrometheusDataSource(peerPrometheus)] } : {}),
         },
     };
 }
@@ -60,6 +67,8 @@ export interface OperatorsArgs {
     readonly region?: string;
     /** Where alerts go. Defaults to no receiver (the plan's advisory policy then says so). */
     readonly alerting?: AlertingConfig;
+    /** The other region's Prometheus, Grafana's second data source. Defaults to none. */
+    readonly peerPrometheus?: PeerPrometheus;
 }
 
 /** What data-tier custom resources must wait for, per API group family. */
@@ -155,7 +164,12 @@ export class Operators extends pulumi.ComponentResource {
             "kube-prometheus-stack",
             charts.kubePrometheusStack,
             args.monitoringNamespace,
-            kubePrometheusStackValues(GRAFANA_ADMIN_SECRET, args.region ?? ""),
+            kubePrometheusStackValues(
+                GRAFANA_ADMIN_SECRET,
+                args.region ?? "",
+                ALERTMANAGER_CONFIG_SECRET,
+                args.peerPrometheus,
+            ),
             [grafanaAdmin, alertmanagerConfig],
         );
         createDashboards(name, args.monitoringNamespace, this);

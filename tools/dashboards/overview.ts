@@ -1,9 +1,10 @@
 /**
  * geo-data overview: both regions side by side, one data source variable per region column (this Grafana's
- * own Prometheus, and the other region's once it is added as a data source; docs/monitoring.md).
+ * own Prometheus, and the other region's through its `prometheus-peer` NLB; docs/monitoring.md).
  */
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { datasourceVariable, series, single } from "./panels";
+import { PEER_DATASOURCE_UID } from "../../components/monitoring/peer-datasource";
 
 /** The panels of one region's column. */
 function region(b: dashboard.DashboardBuilder, variable: string, x: number): dashboard.DashboardBuilder {
@@ -186,10 +187,16 @@ export function overviewDashboard(): dashboard.DashboardBuilder {
         ["region0", "This region"],
         ["region1", "Other region"],
     ] as const;
-    for (const [name, label] of columns) b = b.withVariable(datasourceVariable(name, `${label} (Prometheus)`));
-    b = b.withRow(
-        new dashboard.RowBuilder("This region | Other region (pick each region's Prometheus data source above)"),
+    b = b.withVariable(datasourceVariable("region0", "This region (Prometheus)"));
+    // The other region's Prometheus: the data source kube-prometheus-stack's Grafana gets from
+    // grafana.additionalDataSources (components/monitoring/peer-datasource.ts).
+    b = b.withVariable(
+        datasourceVariable("region1", "Other region (Prometheus)").current({
+            text: "Prometheus (other region)",
+            value: PEER_DATASOURCE_UID,
+        }),
     );
+    b = b.withRow(new dashboard.RowBuilder("This region | Other region"));
     columns.forEach(([name], i) => {
         b = region(b, name, i * 12);
     });
