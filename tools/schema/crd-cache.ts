@@ -21,7 +21,7 @@ import { KeywordDescriptor, ajvInstance, keywordFromDescriptor } from "./vocabul
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 /** Bumped when the layout of an entry changes. */
-const FORMAT = "2";
+const FORMAT = "3";
 
 /** Where entries live: $GEO_CACHE_DIR/crd, else node_modules/.cache/geo-data/crd (as tools/register.js). */
 function cacheDir(): string {
@@ -58,14 +58,17 @@ export function loadValidator(key: string): ValidateFunction | undefined {
     const file = path.join(cacheDir(), `${key}.js`);
     if (!fs.existsSync(file)) return undefined;
     // Loaded as a module (not `new Function`), so tools/code-cache.js keeps V8's compiled code for it too.
-    const factory = moduleRequire(file) as (...args: unknown[]) => ValidateFunction[];
-    const holder: { parts: ValidateFunction[] } = { parts: [] };
+    const factory = moduleRequire(file) as (...args: unknown[]) => (() => ValidateFunction)[];
+    // Each part's code runs when a value first reaches it (a kind's large, lazily compiled subtrees mostly
+    // never are): evaluating them all up front was most of the cost of loading a kind.
+    const parts: ValidateFunction[] = [];
+    const part = (i: number): ValidateFunction => parts[i] ?? (parts[i] = makers[i]());
     const rt = {
-        keyword: (json: string) => keywordFromDescriptor(JSON.parse(json) as KeywordDescriptor, (i) => holder.parts[i]),
+        keyword: (json: string) => keywordFromDescriptor(JSON.parse(json) as KeywordDescriptor, part),
     };
     // `self` is what ajv's own compiled code gets: the instance (keyword validators are called on it)
-    holder.parts = factory(moduleRequire, rt, goRegExp, ajvInstance());
-    return holder.parts[0];
+    const makers = factory(moduleRequire, rt, goRegExp, ajvInstance());
+    return part(0);
 }
 
 /** The cached catalog index of a key (crd-catalog.ts), or undefined. */
@@ -100,7 +103,7 @@ export function storeValidator(key: string, parts: ValidateFunction[]): void {
     const code = parts
         .map(
             (part, i) =>
-                `parts[${i}] = (function () {\nconst module = { exports: {} };\nconst exports = module.exports;\n${standaloneCode(ajv, part)}\nreturn module.exports;\n})();`,
+                `parts[${i}] = function () {\nconst module = { exports: {} };\nconst exports = module.exports;\n${standaloneCode(ajv, part)}\nreturn module.exports;\n};`,
         )
         .join("\n");
     write(
