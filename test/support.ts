@@ -2,6 +2,7 @@
  * Shared test support: renders stacks with the real stack files under the same mocks `npm run plan` uses,
  * caches renders (one per distinct config) and finds resources by type and name.
  */
+import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parseRegionConfig } from "../config";
@@ -16,6 +17,7 @@ import {
     unwrapSecrets,
 } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-config";
+import { policies } from "../policies/policies";
 
 const cache = new Map<string, Promise<RenderResult>>();
 
@@ -157,4 +159,27 @@ export function documentedDefaults(file: string, iface: string): Record<string, 
         if (d) out[m[2]] = d[1].trim();
     }
     return out;
+}
+
+/**
+ * A mocha case: each of `mine()` is registered in the pack (policies/policies.ts), mandatory, with a
+ * description, severity and remediation, and named `<area>-<enable|disallow|configure|require>-<what>`.
+ */
+export function itIsInThePack(
+    mine: () => readonly {
+        name: string;
+        enforcementLevel?: string;
+        description?: string;
+        remediationSteps?: string;
+        severity?: string;
+    }[],
+): void {
+    it("are in the pack, mandatory, with description, severity and remediation", () => {
+        for (const p of mine()) {
+            assert.ok((policies as readonly unknown[]).includes(p), p.name);
+            assert.equal(p.enforcementLevel, "mandatory");
+            assert.ok(p.description && p.remediationSteps && p.severity, p.name);
+            assert.match(p.name, /^[a-z]+(-[a-z]+)*-(enable|disallow|configure|require)-[a-z-]+$/);
+        }
+    });
 }
