@@ -21,6 +21,7 @@ import {
     exporterPodLabels,
     mirrorPodLabels,
 } from "./naming";
+import { clientNamespacesPeer, crossRegionPeers } from "../shared/fence";
 
 /** Who connects to a port. */
 export type KafkaPeer =
@@ -160,13 +161,9 @@ export interface KafkaFence {
 export function kafkaListenerPeers(fence: KafkaFence): { internal: object[]; crossRegion: object[] } {
     return {
         internal: [
-            {
-                namespaceSelector: {
-                    matchLabels: { [fence.clientNamespaceLabel.key]: fence.clientNamespaceLabel.value },
-                },
-            },
+            clientNamespacesPeer(fence.clientNamespaceLabel),
             { podSelector: { matchLabels: { [STRIMZI_LABELS.kind]: "KafkaMirrorMaker2" } } },
         ],
-        crossRegion: [...fence.peerCidrs, ...fence.loadBalancerSubnetCidrs].map((cidr) => ({ ipBlock: { cidr } })),
+        crossRegion: crossRegionPeers(fence.peerCidrs, fence.loadBalancerSubnetCidrs),
     };
 }

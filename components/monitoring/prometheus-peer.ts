@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { internalLoadBalancerAnnotations, meta } from "../shared/k8s";
 import { standardLabels } from "../shared/labels";
 import { regionalHostname } from "../shared/naming";
+import { crossRegionPeers } from "../shared/fence";
 
 /** Name of the Service (and of its NetworkPolicy) in the monitoring namespace. */
 export const PROMETHEUS_PEER = "prometheus-peer";
@@ -69,7 +70,7 @@ export function prometheusPeerPolicySpec(
     peerCidrs: readonly string[],
     loadBalancerSubnetCidrs: readonly string[],
 ): Record<string, unknown> {
-    const crossRegion = [...peerCidrs, ...loadBalancerSubnetCidrs].map((cidr) => ({ ipBlock: { cidr } }));
+    const crossRegion = crossRegionPeers(peerCidrs, loadBalancerSubnetCidrs);
     return {
         podSelector: { matchLabels: { ...PROMETHEUS_SERVER_POD } },
         policyTypes: ["Ingress"],

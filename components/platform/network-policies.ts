@@ -28,6 +28,7 @@ import { PART_OF } from "../shared/labels";
 import { Namespaces, operatorNamespaces } from "../shared/naming";
 import { CNPG_LABELS } from "../postgres/naming";
 import { CLUSTER_BUS_PORT, METRICS_PORT, REDIS_PORT, SENTINEL_PORT } from "../redis/workload";
+import { clientNamespacesPeer, crossRegionPeers } from "../shared/fence";
 
 /** The domains whose namespaces are fenced (monitoring is not a data namespace). */
 export const FENCED_DOMAINS: readonly (keyof Namespaces)[] = ["postgres", "redis", "minio", "kafka"];
@@ -121,12 +122,10 @@ const redisPods = (base: string, component: string) => ({
 /** Every NetworkPolicy of the fence, in a stable order. Pure. */
 export function networkPolicyObjects(a: DataNetworkPoliciesArgs): NetworkPolicyObject[] {
     const ns = a.namespaces;
-    const apps: Peer = {
-        namespaceSelector: { matchLabels: { [a.clientNamespaceLabel.key]: a.clientNamespaceLabel.value } },
-    };
+    const apps: Peer = clientNamespacesPeer(a.clientNamespaceLabel);
     const prometheus = inNamespace(ns.monitoring, PROMETHEUS_POD);
     const operator = inNamespace(a.cnpgNamespace ?? operatorNamespaces.cnpg, CNPG_OPERATOR_POD);
-    const crossRegion: Peer[] = [...a.peerCidrs, ...a.loadBalancerSubnetCidrs].map((cidr) => ({ ipBlock: { cidr } }));
+    const crossRegion: Peer[] = crossRegionPeers(a.peerCidrs, a.loadBalancerSubnetCidrs);
     const withCrossRegion = (on: boolean, port: number) =>
         on && crossRegion.length ? [rule(crossRegion, [port])] : [];
     const policy = (name: string, namespace: string, pods: Record<string, string>, ingress: unknown[]) => ({
