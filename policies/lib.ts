@@ -229,16 +229,10 @@ export function confValue(conf: string, directive: string): string | undefined {
 /** Type token of the MinIO operator's Tenant. */
 export const MINIO_TENANT = "kubernetes:minio.min.io/v2:Tenant";
 
-/**
- * Every `mc` invocation of a shell script as an argument list, here-documents skipped (the parser the MinIO
- * setup script's own specs use: components/minio/mc-script.ts).
- */
-export const mcInvocations = mcCommands;
-
 /** The shell scripts (`bash -c`/`sh -c`) of a Job's containers that run `mc`. */
 export function mcScripts(props: Record<string, any>): string[] {
     return podSpecs(props)
         .flatMap((pod) => pod.containers ?? [])
         .map((c: any) => (Array.isArray(c?.command) && /^(ba)?sh$/.test(c.command[0]) ? c.command[2] : undefined))
-        .filter((s: unknown): s is string => typeof s === "string" && mcInvocations(s).length > 0);
+        .filter((s: unknown): s is string => typeof s === "string" && mcCommands(s).length > 0);
 }

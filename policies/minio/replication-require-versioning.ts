@@ -1,5 +1,6 @@
+import { mcCommands } from "../../components/minio/mc-script";
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { mcInvocations, mcScripts, objectRef } from "../lib";
+import { mcScripts, objectRef } from "../lib";
 
 /**
  * MinIO bucket replication needs versioning on the source and the target bucket: in every `mc` script of a
@@ -19,7 +20,7 @@ export const replicationRequireVersioning: ResourceValidationPolicy = {
         if (args.type !== "kubernetes:batch/v1:Job") return;
         for (const script of mcScripts(args.props)) {
             const versioned = new Set<string>();
-            for (const argv of mcInvocations(script)) {
+            for (const argv of mcCommands(script)) {
                 const [, cmd, sub, ...rest] = argv;
                 const positional = rest.filter((a, i) => !a.startsWith("--") && !rest[i - 1]?.startsWith("--"));
                 if (cmd === "version" && sub === "enable" && positional[0]) versioned.add(positional[0]);

@@ -1,5 +1,6 @@
+import { mcCommands } from "../../components/minio/mc-script";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { TYPES, confValue, mcInvocations, mcScripts, objectRef } from "../lib";
+import { TYPES, confValue, mcScripts, objectRef } from "../lib";
 import { peerOf } from "../peer";
 
 /**
@@ -57,7 +58,7 @@ export const pairRequirePeerEndpoints: StackValidationPolicy = {
         const minio = peer.minio?.replicationEndpoint;
         for (const job of args.resources.filter((r) => r.type === "kubernetes:batch/v1:Job")) {
             for (const script of mcScripts(job.props)) {
-                for (const argv of mcInvocations(script)) {
+                for (const argv of mcCommands(script)) {
                     if (argv[1] !== "alias" || argv[2] !== "set" || argv[3] !== "peer" || !minio) continue;
                     if (argv[4] === `https://${minio}`) continue;
                     reportViolation(
