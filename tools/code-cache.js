@@ -9,10 +9,10 @@
  * `vm.Script` and `cachedData`, and at exit the code of the modules that missed is written back.
  *
  * One store per entry point (plan, switchover, mocha's workers…) under `<cache>/v8/`: a JSON header
- * (filename → key, offset, length) and the concatenated cache blobs, read once at start; at exit the
- * entries compiled afresh are merged into the store as it is then. A module's key
- * is its size and mtime (files under node_modules) or the transpile cache's content hash (the
- * repository's TypeScript), plus the code's length; V8 itself rejects data made by another V8 version or
+ * (filename → key, offset, length) and the concatenated cache blobs. The header is read at start and a
+ * blob when its module loads (positional reads, so memory holds only the blobs used); at exit the entries
+ * compiled afresh are merged into the store as it is then. A module's key is its size and mtime (files
+ * under node_modules) or the transpile cache's content hash (the repository's TypeScript), plus the code's length; V8 itself rejects data made by another V8 version or
  * with other flags (the module then compiles as usual and its entry is rewritten). Node's own loader
  * still runs every module (resolution, `require`, the module wrapper): this only hands it compiled code,
  * through a one-line stub module body. GEO_CODE_CACHE=0 turns it off. Best effort: any failure to read
@@ -47,7 +47,7 @@ function install(cacheDir, keyOf) {
     const entry = process.argv[1] ? path.resolve(process.argv[1]) : "eval";
     const id = crypto
         .createHash("sha1")
-        .update(`${process.version}\0${process.execArgv.join(" ")}\0${entry}`)
+        .update(`${process.version}\0${process.execArgv.join(" ")}\0${process.env.NODE_OPTIONS ?? ""}\0${entry}`)
         .digest("hex");
     const storeFile = path.join(
         cacheDir,
@@ -75,8 +75,7 @@ function install(cacheDir, keyOf) {
             return compile.call(this, content, filename, format);
         }
         const hit = stored.entries.get(filename);
-        const cachedData =
-            hit && hit.key === key ? stored.blob.subarray(hit.offset, hit.offset + hit.length) : undefined;
+        const cachedData = hit && hit.key === key ? stored.data(hit) : undefined;
         let script;
         try {
             script = new vm.Script(Module.wrap(content.startsWith("#!") ? `//${content}` : content), {
@@ -104,22 +103,35 @@ function statKey(filename) {
     return `${st.size}:${st.mtimeMs}`;
 }
 
-/** The store of an entry point: its entries by filename and the blob they point into. */
+/**
+ * The store of an entry point: its entries by filename, and `data(entry)`, which reads one entry's bytes from
+ * the file when asked (a process reads only the entries of the modules it loads, not the whole store).
+ */
 function readStore(file) {
-    const empty = { entries: new Map(), blob: Buffer.alloc(0) };
-    let buf;
+    const empty = { entries: new Map(), data: () => undefined };
+    let fd;
     try {
-        buf = fs.readFileSync(file);
+        fd = fs.openSync(file, "r");
+        const head = Buffer.alloc(MAGIC.length + 4);
+        if (fs.readSync(fd, head, 0, head.length, 0) !== head.length) throw new Error("short");
+        if (head.toString("latin1", 0, MAGIC.length) !== MAGIC) throw new Error("magic");
+        const headerLength = head.readUInt32LE(MAGIC.length);
+        const headerBuf = Buffer.alloc(headerLength);
+        if (fs.readSync(fd, headerBuf, 0, headerLength, head.length) !== headerLength) throw new Error("short");
+        const entries = new Map(JSON.parse(headerBuf.toString("utf8")));
+        const base = head.length + headerLength;
+        // The descriptor stays open: a writer replaces the file by renaming, so it keeps reading this version.
+        const data = (e) => {
+            try {
+                const buf = Buffer.allocUnsafe(e.length);
+                return fs.readSync(fd, buf, 0, e.length, base + e.offset) === e.length ? buf : undefined;
+            } catch {
+                return undefined;
+            }
+        };
+        return { entries, data };
     } catch {
-        return empty;
-    }
-    try {
-        if (buf.toString("latin1", 0, MAGIC.length) !== MAGIC) return empty;
-        const headerLength = buf.readUInt32LE(MAGIC.length);
-        const start = MAGIC.length + 4;
-        const header = JSON.parse(buf.toString("utf8", start, start + headerLength));
-        return { entries: new Map(header), blob: buf.subarray(start + headerLength) };
-    } catch {
+        if (fd !== undefined) fs.closeSync(fd);
         return empty;
     }
 }
@@ -136,7 +148,9 @@ function writeStore(file, stored, fresh) {
             offset += data.length;
         };
         for (const [filename, e] of stored.entries) {
-            if (!fresh.has(filename)) add(filename, e.key, stored.blob.subarray(e.offset, e.offset + e.length));
+            if (fresh.has(filename)) continue;
+            const data = stored.data(e);
+            if (data) add(filename, e.key, data);
         }
         for (const [filename, { key, script }] of fresh) add(filename, key, script.createCachedData());
         const headerBuf = Buffer.from(JSON.stringify(header));
