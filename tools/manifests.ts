@@ -2,9 +2,10 @@
  * Turns recorded resources into the Kubernetes objects the provider would send to the API server, as
  * multi-document YAML with apiVersion/kind/metadata first and every secret value redacted.
  */
-import * as yaml from "js-yaml";
 import { isKubernetesObject } from "../policies/lib";
 import { REDACTED, RecordedResource, redact, unwrapSecrets } from "./harness";
+
+export { toYaml } from "./manifests-yaml";
 
 /** The Kubernetes object of a recorded resource, keys ordered apiVersion, kind, metadata, then the rest. */
 export function toObject(r: RecordedResource): Record<string, any> {
@@ -25,9 +26,4 @@ export function toObject(r: RecordedResource): Record<string, any> {
 /** Every Kubernetes object of a stack, in registration order. */
 export function manifestObjects(resources: RecordedResource[]): Record<string, any>[] {
     return resources.filter((r) => isKubernetesObject(r.type) && r.custom).map(toObject);
-}
-
-/** Multi-document YAML of the objects. */
-export function toYaml(objs: Record<string, any>[]): string {
-    return objs.map((o) => yaml.dump(o, { noRefs: true, lineWidth: -1, sortKeys: false })).join("---\n");
 }

@@ -14,7 +14,8 @@ import { policies } from "../policies/policies";
 import { RecordedResource, ROOT, RenderResult, StackOutputs, redact, renderStack } from "./harness";
 import { manifestObjects, toYaml } from "./manifests";
 import { Violation, groupByPolicy, loadPolicyConfig, runPolicies } from "./policy-runner";
-import { SchemaIssue, validateManifests } from "./schema";
+import type { SchemaIssue } from "./schema";
+import { ManifestChecker, defaultChecker, inlineChecker } from "./schema/thread";
 import { loadStackConfig, stackNames } from "./stack-config";
 import { checkovSummary } from "./checkov";
 import { Scorecard, scorecard, toMarkdown, toText } from "./ha/scorecard";
@@ -40,6 +41,11 @@ export interface PlanArgs {
     json?: boolean;
     /** Called as each stack passes a phase (render, schema, policies, scorecard), with its duration. */
     progress?: (stack: string, phase: string, seconds: number) => void;
+    /**
+     * Check the manifests (schema, YAML) on a worker thread beside the render (tools/schema/thread.ts): the
+     * command line's default; library callers check inline unless they ask.
+     */
+    threaded?: boolean;
 }
 
 /** The result of planning one stack. */
@@ -47,6 +53,8 @@ export interface StackPlan {
     render: RenderResult;
     objects: Record<string, any>[];
     schemaIssues: SchemaIssue[];
+    /** manifests.yaml, as the manifest check wrote it. */
+    manifestsYaml?: string;
     violations: Violation[];
     /** What the rendered resources survive (pod, node, zone, region), with RPO/RTO: tools/ha. */
     scorecard?: Scorecard;
@@ -113,7 +121,23 @@ export async function plan(args: PlanArgs): Promise<StackPlan[]> {
     // Split brain by config fails here, before anything renders: every stack must name the same primary.
     checkConfigsAgree(all.map((stack) => parseRegionConfig(configs.get(stack)!.config, stack)));
     const rendered = new Map<string, StackPlan>();
+    const checker: ManifestChecker = args.threaded ? defaultChecker() : inlineChecker();
+    try {
+        return await planWith(args, wanted, configs, rendered, checker);
+    } finally {
+        await checker.close();
+    }
+}
 
+async function planWith(
+    args: PlanArgs,
+    wanted: string[],
+    configs: Map<string, ReturnType<typeof loadStackConfig>>,
+    rendered: Map<string, StackPlan>,
+    checker: ManifestChecker,
+): Promise<StackPlan[]> {
+    /** Each stack's manifest check, settling in the background while the next stack renders. */
+    const checks: Promise<void>[] = [];
     const renderOne = async (stack: string, chain: string[] = []): Promise<StackPlan> => {
         const done = rendered.get(stack);
         if (done) return done;
@@ -141,10 +165,15 @@ export async function plan(args: PlanArgs): Promise<StackPlan[]> {
         const render = await renderStack({ stack, config, secretKeys, stackReferences });
         phase("render");
         const objects = manifestObjects(render.resources);
-        const schemaIssues = validateManifests(objects);
-        phase("schema");
         // Policies run below, once every stack is rendered (each sees the others' outputs).
-        const result: StackPlan = { render, objects, schemaIssues, violations: [] };
+        const result: StackPlan = { render, objects, schemaIssues: [], violations: [] };
+        const checked = checker.check(objects).then((c) => {
+            result.schemaIssues = c.schemaIssues;
+            result.manifestsYaml = c.yaml;
+            args.progress?.(stack, "schema", c.seconds);
+        });
+        checked.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
+        checks.push(checked);
         rendered.set(stack, result);
         return result;
     };
@@ -174,6 +203,7 @@ export async function plan(args: PlanArgs): Promise<StackPlan[]> {
         });
         args.progress?.(stack, "scorecard", (Date.now() - t) / 1000);
     }
+    await Promise.all(checks);
     writeAll(args.out, plans);
     return plans;
 }
@@ -213,7 +243,7 @@ function writeAll(outDir: string, plans: StackPlan[]): void {
 
 function writeFiles(dir: string, p: StackPlan): void {
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, "manifests.yaml"), toYaml(p.objects));
+    fs.writeFileSync(path.join(dir, "manifests.yaml"), p.manifestsYaml ?? toYaml(p.objects));
     // The PrometheusRules as Prometheus rule files (promtool check/test rules read these).
     writeRuleFiles(path.join(dir, "rules"), ruleFiles(p.objects));
     fs.writeFileSync(path.join(dir, "resources.json"), JSON.stringify(redact(p.render.resources), null, 2) + "\n");
@@ -305,7 +335,7 @@ async function main(): Promise<void> {
             `[plan ${((Date.now() - started) / 1000).toFixed(1)}s] ${stack}: ${phase} ${seconds.toFixed(2)}s\n`,
         );
     try {
-        const args = { ...parsePlanArgs(process.argv.slice(2)), progress };
+        const args = { ...parsePlanArgs(process.argv.slice(2)), progress, threaded: true };
         const plans = await plan(args);
         const lines: string[] = [];
         const status = summarize(plans, (l) => lines.push(l));

@@ -11,7 +11,7 @@ interface ModelClass {
 const coreModels = new Map<string, ModelClass | undefined>();
 
 /** The kubernetes-models class of a built-in apiVersion/kind, or undefined. */
-function coreModel(apiVersion: string, kind: string): ModelClass | undefined {
+export function coreModel(apiVersion: string, kind: string): ModelClass | undefined {
     const key = `${apiVersion}/${kind}`;
     if (!coreModels.has(key)) {
         let model: ModelClass | undefined;

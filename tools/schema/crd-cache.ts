@@ -31,6 +31,11 @@ function cacheDir(): string {
     return path.join(root, "crd");
 }
 
+/** A file of this cache's directory (e.g. the plan's list of kinds to load ahead: tools/schema/check-worker.ts). */
+export function crdCacheFile(name: string): string {
+    return path.join(cacheDir(), name);
+}
+
 let salt: string | undefined;
 
 /** What every key includes: the entry format, the ajv version and the sources of tools/schema. */

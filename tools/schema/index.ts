@@ -16,7 +16,7 @@
  */
 import * as path from "path";
 import { catalog, defaultCrdDir } from "./crd-catalog";
-import { coreKindProblems } from "./core-kinds";
+import { coreKindProblems, coreModel } from "./core-kinds";
 import { describeErrors } from "./errors";
 import { metadataProblems } from "./metadata";
 import { compilePendingSubtrees } from "./vocabulary";
@@ -94,4 +94,17 @@ export function validateManifests(objs: any[], opts: { crdDir?: string } = {}): 
         report([{ path: "", message: `no schema for ${apiVersion}/${kind}${hint}` }]);
     }
     return issues;
+}
+
+/**
+ * Loads the validators of these apiVersion/kind pairs as validateManifests loads them on first use, without
+ * validating anything: a warm-up (tools/schema/check-worker.ts). Pairs without a schema are skipped.
+ */
+export function preloadValidators(kinds: readonly (readonly [string, string])[], opts: { crdDir?: string } = {}): void {
+    const crds = catalog(path.resolve(opts.crdDir ?? defaultCrdDir()));
+    for (const [apiVersion, kind] of kinds) {
+        const slash = apiVersion.lastIndexOf("/");
+        const crd = slash > 0 ? crds.lookup(apiVersion.slice(0, slash), apiVersion.slice(slash + 1), kind) : undefined;
+        if (!crd) coreModel(apiVersion, kind);
+    }
 }
