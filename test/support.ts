@@ -61,7 +61,7 @@ export function render(
 
 // Renders share Pulumi's global runtime state: run them strictly one at a time.
 let chain: Promise<unknown> = Promise.resolve();
-function serial<T>(fn: () => Promise<T>): Promise<T> {
+export function serial<T>(fn: () => Promise<T>): Promise<T> {
     const p = chain.then(fn);
     chain = p.catch(() => undefined);
     return p;

@@ -285,19 +285,73 @@ function cheapResponseStrings(): void {
     }
 }
 
+/**
+ * The mock monitor's registerResource, less its response's protobuf round trip. The SDK's MockMonitor
+ * serialises the mocked state (`serializeProperties`), packs it into a protobuf Struct for the response, and
+ * the SDK unpacks it again (`resp.getObject().toJavaScript()`) before deserialising it: about a tenth of a
+ * render under mocks, for a value that comes back as it went in. This hands the SDK the serialised state
+ * itself behind the same accessors (urn, id, object, property dependencies: none, result: SUCCESS) and
+ * otherwise does what MockMonitor.registerResource does, line for line (same mock call, URN, stored state).
+ * Only for the SDK version pinned in package.json (checked by test/plan-speed.spec.ts, which also renders
+ * us-east both ways and compares); any other version keeps the SDK's own method.
+ */
+export const LEAN_MONITOR_SDK = "3.248.0";
+function leanRegisterResource(): void {
+    const sdk: string = require("@pulumi/pulumi/package.json").version;
+    if (sdk !== LEAN_MONITOR_SDK) return;
+    const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+    const { serializeProperties, deserializeProperties } = require("@pulumi/pulumi/runtime/rpc");
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): any }).getMonitor();
+    if (!(monitor instanceof MockMonitor)) return;
+    monitor.registerResource = async function (this: any, req: any, callback: (err: unknown, resp?: unknown) => void) {
+        try {
+            const result = await this.mocks.newResource({
+                type: req.getType(),
+                name: req.getName(),
+                inputs: deserializeProperties(req.getObject()),
+                provider: req.getProvider(),
+                custom: req.getCustom(),
+                id: req.getImportid(),
+            });
+            const urn = this.newUrn(req.getParent(), req.getType(), req.getName());
+            const serializedState = await serializeProperties("", result.state);
+            this.resources.set(urn, { urn, id: result.id ?? null, state: serializedState });
+            const object = { toJavaScript: () => serializedState };
+            const id = result.id || "";
+            callback(null, {
+                getUrn: () => urn,
+                getId: () => id,
+                getObject: () => object,
+                getPropertydependenciesMap: () => undefined,
+                getResult: () => 0,
+                toString: () => "[registerResource response]",
+            });
+        } catch (err) {
+            callback(err, undefined);
+        }
+    };
+}
+
 let stackCaptureDepth = 0;
 let restoreStackCaptures = (): void => undefined;
 
-async function renderUncached(opts: RenderOptions): Promise<RenderResult> {
+/**
+ * Renders one stack afresh (no process or shared cache); `leanMonitor: false` keeps the SDK's own mock
+ * registerResource (test/plan-speed.spec.ts compares the two).
+ */
+export async function renderUncached(
+    opts: RenderOptions,
+    { leanMonitor = true }: { leanMonitor?: boolean } = {},
+): Promise<RenderResult> {
     const restore = withoutStackCaptures();
     try {
-        return await renderWithMocks(opts);
+        return await renderWithMocks(opts, leanMonitor);
     } finally {
         restore();
     }
 }
 
-async function renderWithMocks(opts: RenderOptions): Promise<RenderResult> {
+async function renderWithMocks(opts: RenderOptions, leanMonitor: boolean): Promise<RenderResult> {
     const program = opts.program ?? path.join(ROOT, "index.ts");
     const records: RecordedResource[] = [];
     const byKey = new Map<string, RecordedResource>();
@@ -355,6 +409,7 @@ async function renderWithMocks(opts: RenderOptions): Promise<RenderResult> {
         false,
         ORGANIZATION,
     );
+    if (leanMonitor) leanRegisterResource();
     cheapResponseStrings();
 
     const record = (args: pulumi.ResourceTransformationArgs): undefined => {

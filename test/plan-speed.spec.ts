@@ -1,0 +1,70 @@
+/**
+ * The plan's two speed paths do what the slow ones do: the harness's lean mock registerResource renders
+ * exactly what the SDK's own MockMonitor renders, and the manifest-check thread returns exactly what the
+ * inline check returns (issues and YAML), rejecting when it cannot check.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { LEAN_MONITOR_SDK, ROOT, renderUncached } from "../tools/harness";
+import { manifestObjects } from "../tools/manifests";
+import { checkManifests, threadChecker } from "../tools/schema/thread";
+import { loadStackConfig } from "../tools/stack-config";
+import { render, serial } from "./support";
+
+describe("the lean mock monitor", function () {
+    this.timeout(30_000);
+
+    it("is written for the pinned SDK version (a bump must re-check it against MockMonitor.registerResource)", () => {
+        const pinned = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies[
+            "@pulumi/pulumi"
+        ];
+        assert.equal(LEAN_MONITOR_SDK, pinned);
+    });
+
+    it("renders us-east exactly as the SDK's MockMonitor does: every resource, input and output", async () => {
+        const lean = await render("us-east");
+        const { config, secretKeys } = loadStackConfig("us-east");
+        const sdk = await serial(() =>
+            renderUncached({ stack: "us-east", config, secretKeys, stackReferences: {} }, { leanMonitor: false }),
+        );
+        assert.ok(sdk.resources.length > 100);
+        assert.equal(JSON.stringify(lean), JSON.stringify(sdk));
+    });
+});
+
+describe("the manifest-check thread", function () {
+    this.timeout(30_000);
+
+    it("finds the same issues and writes the same YAML as the inline check", async () => {
+        const objects = manifestObjects((await render("us-east")).resources);
+        const cluster = objects.find((o) => o.kind === "Cluster" && o.apiVersion === "postgresql.cnpg.io/v1")!;
+        const broken = { ...cluster, spec: { ...cluster.spec, instances: "3", unknownField: true } };
+        const objs = [...objects, broken];
+        const checker = threadChecker();
+        try {
+            const threaded = await checker.check(objs);
+            const inline = checkManifests(objs);
+            assert.deepEqual(threaded.schemaIssues, inline.schemaIssues);
+            assert.equal(threaded.yaml, inline.yaml);
+            assert.deepEqual(
+                threaded.schemaIssues.map((i) => [i.kind, i.name, i.message]),
+                [
+                    ["Cluster", "pg", "/spec/unknownField is an unknown field (not in the schema)"],
+                    ["Cluster", "pg", "/spec/instances must be integer"],
+                ],
+            );
+        } finally {
+            await checker.close();
+        }
+    });
+
+    it("rejects a check it cannot run, naming why", async () => {
+        const checker = threadChecker();
+        try {
+            await assert.rejects(checker.check([{ kind: "ConfigMap", data: () => 1 }]), /could not be cloned/);
+        } finally {
+            await checker.close();
+        }
+    });
+});
