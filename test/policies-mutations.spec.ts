@@ -438,16 +438,22 @@ describe("policy pack mutation suite", function () {
         }
     });
 
-    /** The resources and peer outputs of a case (deep copies, the case applied). */
+    /**
+     * The resources and peer outputs of a case, the case applied: the list is a copy, and so is the one
+     * resource the case changes (deeply); the others are the rendered ones, which policies only read.
+     */
     function mutated(c: Case): { resources: RecordedResource[]; peerOutputs: Outputs } {
-        const resources: RecordedResource[] = JSON.parse(JSON.stringify(base[c.stack].resources));
-        const peerOutputs: Outputs = JSON.parse(JSON.stringify(base[OTHER[c.stack]].outputs));
+        const resources: RecordedResource[] = [...base[c.stack].resources];
+        const peerOutputs: Outputs = structuredClone(base[OTHER[c.stack]].outputs);
         if (c.target) {
             const [type, name] = c.target;
             const i = resources.findIndex((r) => r.type === K(type) && r.name === name);
             assert.ok(i >= 0, `${c.stack} has no ${K(type)} ${name}`);
             if (c.change === "drop") resources.splice(i, 1);
-            else c.change!(resources[i].inputs, resources[i]);
+            else {
+                resources[i] = structuredClone(resources[i]);
+                c.change!(resources[i].inputs, resources[i]);
+            }
         }
         c.peer?.(peerOutputs);
         return { resources, peerOutputs };
@@ -488,7 +494,19 @@ describe("policy pack mutation suite", function () {
         });
     }
 
-    it("npm run policy on the two stacks' files: exit 0 unmutated, exit 1 naming the policy for every mutation", async () => {
+    /**
+     * What the command line adds to the cases above is reading the two stacks' files, the exit status by
+     * enforcement level and the report: shown on the unmutated files and on one case of each kind (a
+     * mandatory policy on each stack, one that reads the peer's outputs, an advisory one).
+     */
+    const cliCases = [
+        cases.find((c) => c.stack === "us-east" && !c.level && !c.peer)!,
+        cases.find((c) => c.stack === "us-west" && !c.level && !c.peer)!,
+        cases.find((c) => c.peer)!,
+        cases.find((c) => c.level === "advisory")!,
+    ];
+
+    it("npm run policy on the two stacks' files: exit 0 unmutated; a mutation fails by its level, naming the policy", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "geo-policy-"));
         try {
             const write = (stack: Stack, resources: RecordedResource[], outputs: Outputs) => {
@@ -504,7 +522,7 @@ describe("policy pack mutation suite", function () {
             for (const s of ["us-east", "us-west"] as Stack[]) write(s, base[s].resources, base[s].outputs);
             const clean = await cli();
             assert.equal(clean.status, 0, clean.lines.join("\n"));
-            for (const c of cases) {
+            for (const c of cliCases) {
                 const { resources, peerOutputs } = mutated(c);
                 write(c.stack, resources, base[c.stack].outputs);
                 write(OTHER[c.stack], base[OTHER[c.stack]].resources, peerOutputs);

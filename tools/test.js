@@ -27,14 +27,30 @@ const CACHE = process.env.GEO_CACHE_DIR
 const TIMES = path.join(CACHE, "test-times.json");
 const CLOSING = "mocha: ";
 
-/** The lint of `npm run lint`, as two commands run one after the other. */
+/**
+ * The lint of `npm run lint`, as two commands run one after the other. tsc runs in build mode over
+ * tsconfig.lint.json (tsconfig.json + noEmit, incremental): when no source file and no tsconfig changed
+ * since the last check, tsc reports the project up to date (its last errors, if any, again) without
+ * re-parsing it; any change re-checks it. Declarations under node_modules are not among the inputs build
+ * mode compares, so the build info is dropped when an npm install (node_modules/.package-lock.json)
+ * is newer.
+ */
 const LINT = [
-    [
-        path.join(BIN, "tsc"),
-        ["--noEmit", "-p", "tsconfig.json", "--incremental", "--tsBuildInfoFile", path.join(CACHE, "tsc.tsbuildinfo")],
-    ],
+    [path.join(BIN, "tsc"), ["-b", "tsconfig.lint.json"]],
     [path.join(BIN, "prettier"), ["--check", "--cache", "--cache-location", path.join(CACHE, "prettier"), "**/*.ts"]],
 ];
+/** tsconfig.lint.json's tsBuildInfoFile. */
+const TSC_BUILD_INFO = path.join(ROOT, "node_modules", ".cache", "geo-data", "tsc-lint.tsbuildinfo");
+
+/** Drops tsc's build info when node_modules changed after it was written (see LINT). */
+function dropStaleBuildInfo() {
+    try {
+        const installed = fs.statSync(path.join(ROOT, "node_modules", ".package-lock.json")).mtimeMs;
+        if (fs.statSync(TSC_BUILD_INFO).mtimeMs < installed) fs.rmSync(TSC_BUILD_INFO, { force: true });
+    } catch {
+        // no build info yet (or no lockfile): nothing to drop
+    }
+}
 
 /** Every spec file under test/, relative to the root. */
 function specFiles() {
@@ -79,6 +95,7 @@ function collect(command, args) {
 
 async function lint() {
     const start = Date.now();
+    dropStaleBuildInfo();
     let output = "";
     for (const [command, args] of LINT) {
         const r = await collect(command, args);
@@ -127,6 +144,9 @@ async function main() {
     const files = named ? [] : slowestFirst(specFiles());
     const renders = fs.mkdtempSync(path.join(os.tmpdir(), "geo-renders-"));
     const env = { ...process.env, GEO_RENDER_CACHE_DIR: renders, GEO_TEST_TIMES: TIMES };
+    // Renders allocate many short-lived objects: a larger young generation halves the scavenges (≈ 7 % of
+    // a render's CPU) for about 50 MB more per worker.
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ""} --max-semi-space-size=64`.trim();
     // mocha's output goes through a pipe here: keep its colours on a terminal
     if (process.stdout.isTTY && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
     try {
