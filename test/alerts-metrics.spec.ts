@@ -65,7 +65,8 @@ async function scrapeRedis(): Promise<Record<string, string[]>> {
                 dir,
                 ...extra,
             ]);
-        server("master", master);
+        // the replica's first (diskless) sync at once, not after the 5 s wait for more replicas
+        server("master", master, "--repl-diskless-sync-delay", "0");
         const rep = server("replica", replica, "--replicaof", LOOPBACK, String(master));
         server("cluster", cluster, "--cluster-enabled", "yes", "--cluster-config-file", `${dir}/nodes-${cluster}.conf`);
         const exp = group.spawn("exporter", [

@@ -189,12 +189,20 @@ describe("redis-server running the configuration rendered by the program", funct
             master = await start(
                 "east-0",
                 port,
-                ["redis-server", conf, ...loopbackArgs("east-0", port), "--replica-announce-ip", LOOPBACK],
+                [
+                    "redis-server",
+                    conf,
+                    ...loopbackArgs("east-0", port),
+                    "--replica-announce-ip",
+                    LOOPBACK,
+                    // the replica's first (diskless) sync at once, not after the 5 s wait for more replicas
+                    "--repl-diskless-sync-delay",
+                    "0",
+                ],
                 {},
                 sessionsPassword,
             );
-            // A write before any replica is connected (asserted below), then the us-west replica starts, so
-            // its first sync (diskless, after repl-diskless-sync-delay = 5 s) overlaps the cluster specs.
+            // A write before any replica is connected (asserted below), then the us-west replica starts.
             writeWithoutReplica = await cli(master.port, ["SET", "geo:probe", "x"], sessionsPassword);
             const westPort = await freePort();
             const westConf = redisConfFile("west-0", rendered.westConf, rendered.sessionsAuth);
