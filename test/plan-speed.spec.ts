@@ -1,9 +1,11 @@
 /**
- * The plan's two speed paths do what the slow ones do: the harness's lean mock registerResource renders
- * exactly what the SDK's own MockMonitor renders, and the manifest-check thread returns exactly what the
- * inline check returns (issues and YAML), rejecting when it cannot check.
+ * The plan's speed paths do what the slow ones do: the harness's lean mock registerResource renders
+ * exactly what the SDK's own MockMonitor renders, the manifest-check thread returns exactly what the
+ * inline check returns (issues and YAML), rejecting when it cannot check, and the SDK's deferred modules
+ * (tools/lazy-sdk.js) load when first used.
  */
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LEAN_MONITOR_SDK, ROOT, renderUncached } from "../tools/harness";
@@ -66,5 +68,36 @@ describe("the manifest-check thread", function () {
         } finally {
             await checker.close();
         }
+    });
+});
+
+describe("the lazily loaded SDK modules (tools/lazy-sdk.js)", function () {
+    this.timeout(30_000);
+
+    it("loads the Automation API and closure serialisation on first use, not with the SDK", () => {
+        const script = `
+            const loaded = (dir) => Object.keys(require.cache).some((f) => f.includes("/@pulumi/pulumi/" + dir));
+            const pulumi = require("@pulumi/pulumi");
+            const before = [loaded("automation/"), loaded("runtime/closure/serializeClosure")];
+            const esModule = pulumi.automation.__esModule;
+            const marked = loaded("automation/");
+            const workspace = typeof pulumi.automation.LocalWorkspace;
+            const serialize = typeof pulumi.runtime.serializeFunction;
+            pulumi.runtime.computeCodePaths; // a property access: loads codePaths
+            console.log(JSON.stringify({ before, esModule, marked, workspace, serialize, after: loaded("automation/") }));
+        `;
+        const out = execFileSync(process.execPath, ["-r", "./tools/register.js", "-e", script], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, NODE_OPTIONS: "" },
+        });
+        assert.deepEqual(JSON.parse(out), {
+            before: [false, false],
+            esModule: true,
+            marked: false,
+            workspace: "function",
+            serialize: "function",
+            after: true,
+        });
     });
 });
