@@ -36,7 +36,11 @@ function writeHint(kinds: string[][]): void {
 }
 
 const hinted = readHint();
-preloadValidators(hinted);
+try {
+    preloadValidators(hinted);
+} catch {
+    // a warm-up only: whatever failed here fails again, with its message, in the check that needs it
+}
 const seen = new Map<string, [string, string]>();
 
 parentPort!.on("message", (msg: { id?: number; objs?: Record<string, any>[]; close?: boolean }) => {
