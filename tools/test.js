@@ -8,6 +8,7 @@
  *   file's time in the last run is kept in `<cache>/test-times.json` (test/reporter.js writes it); a file
  *   without a time starts first when it uses real servers (mentions GEO_REQUIRE_SERVERS, as every
  *   real-server spec does), else with the median.
+ * - Source files changed since the last run are transpiled once, before mocha starts (transpile-cache.js).
  * - Mocha's workers share renders through a directory that lives as long as the run
  *   (GEO_RENDER_CACHE_DIR, tools/harness.ts): a configuration is rendered by one worker, not by each.
  *
@@ -150,7 +151,11 @@ async function main() {
     // mocha's output goes through a pipe here: keep its colours on a terminal
     if (process.stdout.isTTY && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
     try {
-        const [l, m] = await Promise.all([lint(), mocha([...args, ...files], env)]);
+        const linted = lint();
+        // Sources changed since the last run are transpiled here, once, rather than by every mocha worker
+        // that loads them (each would load TypeScript for it): ≈ 25 ms when nothing changed.
+        require("./transpile-cache").warm();
+        const [l, m] = await Promise.all([linted, mocha([...args, ...files], env)]);
         process.stdout.write(l.output.endsWith("\n") || !l.output ? l.output : `${l.output}\n`);
         console.log(l.ok ? `lint: tsc and prettier passed (${l.seconds.toFixed(1)} s)` : "lint: FAILED (above)");
         if (m.closing) console.log(m.closing);
