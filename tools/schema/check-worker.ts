@@ -7,9 +7,8 @@
  * from it is loaded when first reached, a kind no longer rendered costs one load.
  */
 import * as fs from "fs";
-import * as path from "path";
 import { parentPort } from "worker_threads";
-import { crdCacheFile } from "./crd-cache";
+import { crdCacheFile, write } from "./crd-cache";
 import { preloadValidators } from "./index";
 import { checkManifests } from "./thread";
 
@@ -24,17 +23,6 @@ function readHint(): [string, string][] {
     }
 }
 
-function writeHint(kinds: string[][]): void {
-    try {
-        fs.mkdirSync(path.dirname(HINT), { recursive: true });
-        const tmp = `${HINT}.${process.pid}-${Date.now()}`;
-        fs.writeFileSync(tmp, JSON.stringify(kinds));
-        fs.renameSync(tmp, HINT);
-    } catch {
-        // a hint: not writing it only costs the next plan its warm-up
-    }
-}
-
 const hinted = readHint();
 try {
     preloadValidators(hinted);
@@ -46,7 +34,7 @@ const seen = new Map<string, [string, string]>();
 parentPort!.on("message", (msg: { id?: number; objs?: Record<string, any>[]; close?: boolean }) => {
     if (msg.close) {
         const kinds = [...seen.values()].sort((a, b) => (a.join("/") < b.join("/") ? -1 : 1));
-        if (JSON.stringify(kinds) !== JSON.stringify(hinted)) writeHint(kinds);
+        if (JSON.stringify(kinds) !== JSON.stringify(hinted)) write(HINT, JSON.stringify(kinds));
         parentPort!.close();
         return;
     }

@@ -91,7 +91,7 @@ export function storeIndex(key: string, value: unknown): void {
 }
 
 /** Writes a file whole (a temporary file renamed into place: parallel readers never see half of it); best effort. */
-function write(file: string, text: string): void {
+export function write(file: string, text: string): void {
     try {
         fs.mkdirSync(path.dirname(file), { recursive: true });
         const tmp = `${file}.${process.pid}.tmp`;
