@@ -12,8 +12,9 @@
  * (filename → key, offset, length) and the concatenated cache blobs. The header is read at start and a
  * blob when its module loads (positional reads, so memory holds only the blobs used); at exit the entries
  * compiled afresh are merged into the store as it is then. A module's key is its size and mtime (files
- * under node_modules) or the transpile cache's content hash (the repository's TypeScript), plus the code's length; V8 itself rejects data made by another V8 version or
- * with other flags (the module then compiles as usual and its entry is rewritten). Node's own loader
+ * under node_modules) or the transpile cache's content hash (the repository's TypeScript), plus the
+ * code's length; V8 itself rejects data made by another V8 version or with other flags (the module then
+ * compiles as usual and its entry is rewritten). Node's own loader
  * still runs every module (resolution, `require`, the module wrapper): this only hands it compiled code,
  * through a one-line stub module body. GEO_CODE_CACHE=0 turns it off. Best effort: any failure to read
  * or write the store just compiles as usual.

@@ -12,7 +12,7 @@ import { parseRegionConfig } from "../config";
 import { checkConfigsAgree } from "../components/shared/pair";
 import { policies } from "../policies/policies";
 import { RecordedResource, ROOT, RenderResult, StackOutputs, redact, renderStack } from "./harness";
-import { manifestObjects, toYaml } from "./manifests";
+import { manifestObjects } from "./manifests";
 import { Violation, groupByPolicy, loadPolicyConfig, runPolicies } from "./policy-runner";
 import type { SchemaIssue } from "./schema";
 import { ManifestChecker, defaultChecker, inlineChecker } from "./schema/thread";
@@ -53,7 +53,7 @@ export interface StackPlan {
     render: RenderResult;
     objects: Record<string, any>[];
     schemaIssues: SchemaIssue[];
-    /** manifests.yaml, as the manifest check wrote it. */
+    /** manifests.yaml, as the manifest check wrote it (set before plan() writes or returns). */
     manifestsYaml?: string;
     violations: Violation[];
     /** What the rendered resources survive (pod, node, zone, region), with RPO/RTO: tools/ha. */
@@ -120,10 +120,9 @@ export async function plan(args: PlanArgs): Promise<StackPlan[]> {
     const configs = new Map(all.map((s) => [s, loadStackConfig(s, overridesFor(s, args.overrides))]));
     // Split brain by config fails here, before anything renders: every stack must name the same primary.
     checkConfigsAgree(all.map((stack) => parseRegionConfig(configs.get(stack)!.config, stack)));
-    const rendered = new Map<string, StackPlan>();
     const checker: ManifestChecker = args.threaded ? defaultChecker() : inlineChecker();
     try {
-        return await planWith(args, wanted, configs, rendered, checker);
+        return await planWith(args, wanted, configs, checker);
     } finally {
         await checker.close();
     }
@@ -133,9 +132,9 @@ async function planWith(
     args: PlanArgs,
     wanted: string[],
     configs: Map<string, ReturnType<typeof loadStackConfig>>,
-    rendered: Map<string, StackPlan>,
     checker: ManifestChecker,
 ): Promise<StackPlan[]> {
+    const rendered = new Map<string, StackPlan>();
     /** Each stack's manifest check, settling in the background while the next stack renders. */
     const checks: Promise<void>[] = [];
     const renderOne = async (stack: string, chain: string[] = []): Promise<StackPlan> => {
@@ -157,13 +156,9 @@ async function planWith(
                 secretOutputNames: peer.render.secretOutputNames,
             };
         }
-        let t = Date.now();
-        const phase = (name: string) => {
-            args.progress?.(stack, name, (Date.now() - t) / 1000);
-            t = Date.now();
-        };
+        const t = Date.now();
         const render = await renderStack({ stack, config, secretKeys, stackReferences });
-        phase("render");
+        args.progress?.(stack, "render", (Date.now() - t) / 1000);
         const objects = manifestObjects(render.resources);
         // Policies run below, once every stack is rendered (each sees the others' outputs).
         const result: StackPlan = { render, objects, schemaIssues: [], violations: [] };
@@ -243,7 +238,7 @@ function writeAll(outDir: string, plans: StackPlan[]): void {
 
 function writeFiles(dir: string, p: StackPlan): void {
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, "manifests.yaml"), p.manifestsYaml ?? toYaml(p.objects));
+    fs.writeFileSync(path.join(dir, "manifests.yaml"), p.manifestsYaml!);
     // The PrometheusRules as Prometheus rule files (promtool check/test rules read these).
     writeRuleFiles(path.join(dir, "rules"), ruleFiles(p.objects));
     fs.writeFileSync(path.join(dir, "resources.json"), JSON.stringify(redact(p.render.resources), null, 2) + "\n");

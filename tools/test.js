@@ -41,7 +41,10 @@ const LINT = [
     [path.join(BIN, "prettier"), ["--check", "--cache", "--cache-location", path.join(CACHE, "prettier"), "**/*.ts"]],
 ];
 /** tsconfig.lint.json's tsBuildInfoFile. */
-const TSC_BUILD_INFO = path.join(ROOT, "node_modules", ".cache", "geo-data", "tsc-lint.tsbuildinfo");
+const TSC_BUILD_INFO = path.join(
+    ROOT,
+    JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.lint.json"), "utf8")).compilerOptions.tsBuildInfoFile,
+);
 
 /** Drops tsc's build info when node_modules changed after it was written (see LINT). */
 function dropStaleBuildInfo() {

@@ -73,6 +73,11 @@ function transpile(source, filename) {
     return out.outputText;
 }
 
+/** Where the JavaScript of the source with transpile key `key` is kept. */
+function cachedFile(key) {
+    return path.join(CACHE_DIR, key.slice(0, 2), `${key}.js`);
+}
+
 /** The transpile key of each .ts file loaded (the code cache's key for it). */
 const contentKeys = new Map();
 
@@ -81,7 +86,7 @@ function javascriptFor(filename) {
     const source = fs.readFileSync(filename, "utf8");
     const key = keyOf(source);
     contentKeys.set(filename, key);
-    const cached = path.join(CACHE_DIR, key.slice(0, 2), `${key}.js`);
+    const cached = cachedFile(key);
     try {
         return fs.readFileSync(cached, "utf8");
     } catch {
@@ -120,9 +125,7 @@ function sourceFiles(dir = ROOT) {
 function warm(files = sourceFiles()) {
     let transpiled = 0;
     for (const f of files) {
-        const source = fs.readFileSync(f, "utf8");
-        const key = keyOf(source);
-        if (fs.existsSync(path.join(CACHE_DIR, key.slice(0, 2), `${key}.js`))) continue;
+        if (fs.existsSync(cachedFile(keyOf(fs.readFileSync(f, "utf8"))))) continue;
         try {
             javascriptFor(f);
             transpiled++;

@@ -52,6 +52,12 @@ export function compileAllCrds(crdDir?: string): string[] {
     return kinds.map((k) => k.join("/"));
 }
 
+/** The CRD catalog's answer for an apiVersion/kind (its validator, the versions it serves), if any. */
+function crdSchema(crds: ReturnType<typeof catalog>, apiVersion: string, kind: string) {
+    const slash = apiVersion.lastIndexOf("/");
+    return slash > 0 ? crds.lookup(apiVersion.slice(0, slash), apiVersion.slice(slash + 1), kind) : undefined;
+}
+
 /**
  * Validates rendered Kubernetes objects offline and returns every problem found (empty when all are
  * valid). Custom resources use the CRDs in `opts.crdDir` (default {@link defaultCrdDir}); each kind's
@@ -75,8 +81,7 @@ export function validateManifests(objs: any[], opts: { crdDir?: string } = {}): 
             continue;
         }
         report(metadataProblems(obj));
-        const slash = apiVersion.lastIndexOf("/");
-        const crd = slash > 0 ? crds.lookup(apiVersion.slice(0, slash), apiVersion.slice(slash + 1), kind) : undefined;
+        const crd = crdSchema(crds, apiVersion, kind);
         if (typeof crd === "function") {
             if (!crd(JSON.parse(JSON.stringify(obj)))) report(describeErrors(crd.errors ?? []));
             continue;
@@ -102,9 +107,5 @@ export function validateManifests(objs: any[], opts: { crdDir?: string } = {}): 
  */
 export function preloadValidators(kinds: readonly (readonly [string, string])[], opts: { crdDir?: string } = {}): void {
     const crds = catalog(path.resolve(opts.crdDir ?? defaultCrdDir()));
-    for (const [apiVersion, kind] of kinds) {
-        const slash = apiVersion.lastIndexOf("/");
-        const crd = slash > 0 ? crds.lookup(apiVersion.slice(0, slash), apiVersion.slice(slash + 1), kind) : undefined;
-        if (!crd) coreModel(apiVersion, kind);
-    }
+    for (const [apiVersion, kind] of kinds) if (!crdSchema(crds, apiVersion, kind)) coreModel(apiVersion, kind);
 }

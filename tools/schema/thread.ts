@@ -28,7 +28,11 @@ export interface ManifestChecker {
     close(): Promise<void>;
 }
 
-/** The checks themselves: what both checkers run. */
+/**
+ * The checks themselves: what both checkers run. The validators and js-yaml are required here, not
+ * imported: the plan's main thread imports this module for the checkers and, checking on the worker, must
+ * not load them.
+ */
 export function checkManifests(objs: Record<string, any>[]): ManifestCheck {
     const t = Date.now();
     const schemaIssues = (require("./index") as typeof import("./index")).validateManifests(objs);
